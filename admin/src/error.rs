@@ -1,0 +1,112 @@
+//! The admin's one error type, and its one mapping to an HTTP response.
+//!
+//! Every layer (config, store, schedule, dispatch, api) returns [`Error`]; handlers never
+//! build error responses by hand. Client mistakes map to 4xx with a JSON body that names the
+//! field; only faults of our own (database down, a bug) become 500, and their details go to
+//! the log rather than to the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Result with the admin's error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the admin.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Client input is invalid; `field` names the offending input.
+    #[error("{field}: {message}")]
+    Validation {
+        /// The field (JSON key, query parameter or config key) that is wrong.
+        field: String,
+        /// What is wrong with it, in words a user can act on.
+        message: String,
+    },
+    /// The thing asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request conflicts with the current state (duplicate name, group still in use…).
+    #[error("{0}")]
+    Conflict(String),
+    /// No or bad credentials.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// Credentials are fine but do not allow this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The configuration cannot be used.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Talking to an executor failed.
+    #[error("executor call: {0}")]
+    Executor(String),
+    /// File or socket I/O failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// A bug or an impossible state; details are logged, not shown.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// A validation error for `field`.
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Executor(_) => StatusCode::BAD_GATEWAY,
+            Self::Config(_)
+            | Self::Database(_)
+            | Self::Migrate(_)
+            | Self::Io(_)
+            | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = match &self {
+            Self::Validation { field, message } => {
+                json!({ "error": "validation", "field": field, "message": message })
+            }
+            _ if status.is_server_error() => {
+                tracing::error!(error = %self, "request failed");
+                json!({ "error": "internal", "message": "internal error; see the admin's log" })
+            }
+            _ => json!({ "error": error_kind(&self), "message": self.to_string() }),
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::Validation { .. } => "validation",
+        Error::NotFound(_) => "not_found",
+        Error::Conflict(_) => "conflict",
+        Error::Unauthorized => "unauthorized",
+        Error::Forbidden(_) => "forbidden",
+        Error::Executor(_) => "executor",
+        _ => "internal",
+    }
+}

@@ -1,0 +1,17 @@
+//! # jobwheel-admin
+//!
+//! The Jobwheel admin: it keeps jobs, executor groups, the executor registry and trigger logs
+//! in MySQL/MariaDB or SQLite, schedules fires on a millisecond time wheel under a database
+//! lock, dispatches them to executors over the XXL-JOB protocol, and serves the REST API,
+//! the executor-facing API and the web console.
+//!
+//! The data path reads top-down: `schedule` (scan → wheel) → `dispatch` (route → executor
+//! call) → `api` (callback) → `store` (log row).
+
+pub mod config;
+pub mod error;
+pub mod server;
+pub mod store;
+
+pub use config::Config;
+pub use error::{Error, Result};

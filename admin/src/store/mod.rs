@@ -1,0 +1,122 @@
+//! All SQL lives here: one [`Store`] interface, a MySQL/MariaDB and a SQLite implementation
+//! behind it, chosen by the database URL's scheme.
+//!
+//! Why a trait and not `sqlx::Any`: `Any` cannot read MySQL's TINYINT and DATETIME, which
+//! XXL-JOB's schema is full of, and the two databases lock differently (`SELECT … FOR UPDATE`
+//! versus SQLite's single writer). Each implementation speaks its own dialect; the
+//! conformance tests in `tests/` run every operation against both.
+//!
+//! The store is deliberately dumb: it takes and returns rows ([`model`]) and knows nothing of
+//! cron, routing or time zones. Naive DATETIMEs arrive already converted by the caller.
+
+pub mod model;
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use jobwheel_executor::protocol::RegistryParam;
+
+use crate::error::Result;
+pub use model::*;
+
+/// The admin's persistence. Implementations must be safe to share across tasks.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Round-trips to the database (readiness probe).
+    async fn ping(&self) -> Result<()>;
+
+    // ---- executor groups -------------------------------------------------------------
+
+    /// Groups matching `filter`, ordered by app name then id, and the total count.
+    async fn list_groups(&self, filter: &GroupFilter, page: Page) -> Result<(Vec<JobGroup>, i64)>;
+    /// Every group (the registry monitor and routing read them all).
+    async fn all_groups(&self) -> Result<Vec<JobGroup>>;
+    /// One group.
+    async fn get_group(&self, id: i32) -> Result<Option<JobGroup>>;
+    /// The group of an app name.
+    async fn get_group_by_app_name(&self, app_name: &str) -> Result<Option<JobGroup>>;
+    /// Inserts a group; a duplicate app name is [`crate::Error::Conflict`].
+    async fn insert_group(&self, fields: &GroupFields, now: NaiveDateTime) -> Result<i32>;
+    /// Updates a group; false when it does not exist.
+    async fn update_group(&self, id: i32, fields: &GroupFields, now: NaiveDateTime)
+    -> Result<bool>;
+    /// Deletes a group and its registry rows; false when it does not exist.
+    async fn delete_group(&self, id: i32) -> Result<bool>;
+    /// Sets an auto group's computed address list (`None` when no executor is alive).
+    async fn set_group_addresses(
+        &self,
+        id: i32,
+        address_list: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<()>;
+    /// Jobs in a group (a group with jobs cannot be deleted).
+    async fn count_jobs_in_group(&self, group_id: i32) -> Result<i64>;
+
+    // ---- executor registry -----------------------------------------------------------
+
+    /// Records a heartbeat: insert, or refresh `update_time` of the existing row.
+    async fn registry_save(&self, param: &RegistryParam, now: NaiveDateTime) -> Result<()>;
+    /// Deletes the matching row (executor shutdown).
+    async fn registry_remove(&self, param: &RegistryParam) -> Result<()>;
+    /// Deletes rows whose last beat is older than `before`; returns how many.
+    async fn registry_delete_dead(&self, before: NaiveDateTime) -> Result<u64>;
+    /// Rows whose last beat is newer than `after`.
+    async fn registry_alive(&self, after: NaiveDateTime) -> Result<Vec<RegistryRow>>;
+
+    // ---- jobs ------------------------------------------------------------------------
+
+    /// Jobs matching `filter`, newest id first, and the total count.
+    async fn list_jobs(&self, filter: &JobFilter, page: Page) -> Result<(Vec<JobInfo>, i64)>;
+    /// One job.
+    async fn get_job(&self, id: i32) -> Result<Option<JobInfo>>;
+    /// Inserts a job (its `id` is ignored) and returns the new id.
+    async fn insert_job(&self, job: &JobInfo) -> Result<i32>;
+    /// Writes every column of `job` (by `job.id`); false when it does not exist.
+    async fn update_job(&self, job: &JobInfo) -> Result<bool>;
+    /// Deletes a job with its logs and GLUE history; false when it does not exist.
+    async fn delete_job(&self, id: i32) -> Result<bool>;
+    /// Sets `trigger_status`, `trigger_last_time`, `trigger_next_time` (start/stop).
+    async fn set_job_schedule(&self, id: i32, status: i8, last: i64, next: i64) -> Result<bool>;
+
+    // ---- the scan --------------------------------------------------------------------
+
+    /// One scheduling pass under the cluster lock, in one short transaction:
+    /// take the lock (`SELECT … FROM xxl_job_lock WHERE lock_name='schedule_lock' FOR UPDATE`
+    /// on MySQL; the single-writer transaction on SQLite), read up to `limit` enabled jobs
+    /// with `trigger_next_time <= window_end` ordered by id, hand them to `plan`, write the
+    /// plan's schedule updates (only where `trigger_status=1` still holds) and insert its
+    /// fires as `Pending` log rows, then commit. Returns the recorded fires with their ids.
+    ///
+    /// `plan` is pure (no I/O): it runs while the lock is held.
+    async fn schedule_scan(
+        &self,
+        window_end: i64,
+        limit: i64,
+        plan: &mut (dyn FnMut(Vec<JobInfo>) -> ScanPlan + Send),
+    ) -> Result<Vec<RecordedFire>>;
+
+    /// Moves a fire from `Pending` to `Claimed`; true for exactly one caller per fire.
+    async fn claim_fire(&self, log_id: i64) -> Result<bool>;
+    /// `Pending` fires due before `due_before` (epoch ms), oldest first: fires of an admin
+    /// that died before dispatching them.
+    async fn orphan_fires(&self, due_before: i64, limit: i64) -> Result<Vec<JobLog>>;
+
+    // ---- logs ------------------------------------------------------------------------
+
+    /// Inserts a log row and returns its id.
+    async fn insert_log(&self, log: &NewLog) -> Result<i64>;
+    /// Writes the trigger outcome and marks the fire `Done`.
+    async fn record_trigger(&self, log_id: i64, record: &TriggerRecord) -> Result<()>;
+    /// Writes a run's result if it has none yet (`handle_code = 0`): the first result wins.
+    /// True when this call wrote it.
+    async fn complete_log(
+        &self,
+        log_id: i64,
+        handle_code: i32,
+        handle_msg: &str,
+        handle_time: NaiveDateTime,
+    ) -> Result<bool>;
+    /// One log row.
+    async fn get_log(&self, id: i64) -> Result<Option<JobLog>>;
+    /// Logs matching `filter`, newest first, and the total count.
+    async fn list_logs(&self, filter: &LogFilter, page: Page) -> Result<(Vec<JobLog>, i64)>;
+}

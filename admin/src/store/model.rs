@@ -1,0 +1,386 @@
+//! The rows the store reads and writes, named after XXL-JOB's tables (PROTOCOL.md §7).
+//!
+//! Column names in comments are the MySQL ones; Jobwheel's additions are prefixed
+//! `jobwheel_` so an XXL-JOB database keeps working for a Java admin beside us.
+//! DATETIME columns are naive local times in the admin's configured time zone, as XXL-JOB
+//! writes them; `trigger_*_time` and fire times are epoch milliseconds.
+
+use chrono::NaiveDateTime;
+use jobwheel_executor::protocol::ProtocolGeneration;
+use serde::Serialize;
+
+/// `xxl_job_group.address_type`: how a group learns its executors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressType {
+    /// 0: addresses come from executor heartbeats.
+    #[default]
+    Auto,
+    /// 1: addresses are typed by an operator.
+    Manual,
+}
+
+impl AddressType {
+    /// The TINYINT stored in the database.
+    pub fn as_db(self) -> i8 {
+        match self {
+            Self::Auto => 0,
+            Self::Manual => 1,
+        }
+    }
+
+    /// Reads the TINYINT; anything but 1 is auto, as XXL-JOB does.
+    pub fn from_db(value: i8) -> Self {
+        if value == 1 { Self::Manual } else { Self::Auto }
+    }
+}
+
+/// An executor group (`xxl_job_group`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobGroup {
+    /// `id`.
+    pub id: i32,
+    /// `app_name`: the executors' app name, unique.
+    pub app_name: String,
+    /// `title` (`name` in 3.5): display name.
+    pub title: String,
+    /// `address_type`.
+    pub address_type: AddressType,
+    /// `address_list`: comma-separated executor base URLs.
+    pub address_list: Option<String>,
+    /// `update_time`.
+    pub update_time: Option<NaiveDateTime>,
+    /// `access_token` (3.5): per-group token, when set.
+    pub access_token: Option<String>,
+    /// `jobwheel_protocol`: the protocol generation of the group's executors; `None` means
+    /// detect and cache.
+    pub protocol: Option<ProtocolGeneration>,
+}
+
+impl JobGroup {
+    /// The addresses of `address_list`, trimmed, blanks dropped, in stored order.
+    pub fn addresses(&self) -> Vec<String> {
+        split_addresses(self.address_list.as_deref())
+    }
+}
+
+/// Splits a comma-separated address list.
+pub fn split_addresses(list: Option<&str>) -> Vec<String> {
+    list.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Fields of a group that a user sets (insert and update).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupFields {
+    /// `app_name`.
+    pub app_name: String,
+    /// `title`.
+    pub title: String,
+    /// `address_type`.
+    pub address_type: AddressType,
+    /// `address_list` (manual groups).
+    pub address_list: Option<String>,
+    /// `access_token`.
+    pub access_token: Option<String>,
+    /// `jobwheel_protocol`.
+    pub protocol: Option<ProtocolGeneration>,
+}
+
+/// A job (`xxl_job_info`).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct JobInfo {
+    /// `id`.
+    pub id: i32,
+    /// `job_group`.
+    pub job_group: i32,
+    /// `job_desc` (`name` in 3.5).
+    pub job_desc: String,
+    /// `add_time`.
+    pub add_time: Option<NaiveDateTime>,
+    /// `update_time`.
+    pub update_time: Option<NaiveDateTime>,
+    /// `author`.
+    pub author: Option<String>,
+    /// `alarm_email`: comma-separated.
+    pub alarm_email: Option<String>,
+    /// `schedule_type`: NONE, CRON, FIX_RATE.
+    pub schedule_type: String,
+    /// `schedule_conf`: cron expression or seconds.
+    pub schedule_conf: Option<String>,
+    /// `misfire_strategy`: DO_NOTHING, FIRE_ONCE_NOW.
+    pub misfire_strategy: String,
+    /// `executor_route_strategy`.
+    pub executor_route_strategy: Option<String>,
+    /// `executor_handler`.
+    pub executor_handler: Option<String>,
+    /// `executor_param`.
+    pub executor_param: Option<String>,
+    /// `executor_block_strategy`.
+    pub executor_block_strategy: Option<String>,
+    /// `executor_timeout`: seconds.
+    pub executor_timeout: i32,
+    /// `executor_fail_retry_count`.
+    pub executor_fail_retry_count: i32,
+    /// `glue_type`.
+    pub glue_type: String,
+    /// `glue_source`.
+    pub glue_source: Option<String>,
+    /// `glue_remark`.
+    pub glue_remark: Option<String>,
+    /// `glue_updatetime`.
+    pub glue_updatetime: Option<NaiveDateTime>,
+    /// `child_jobid`: comma-separated job ids.
+    pub child_jobid: Option<String>,
+    /// `trigger_status`: 0 stopped, 1 running.
+    pub trigger_status: i8,
+    /// `trigger_last_time`: epoch ms.
+    pub trigger_last_time: i64,
+    /// `trigger_next_time`: epoch ms.
+    pub trigger_next_time: i64,
+    /// `jobwheel_time_zone`: IANA zone of the schedule; `None` means the admin's default.
+    pub time_zone: Option<String>,
+}
+
+/// One heartbeat row (`xxl_job_registry`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegistryRow {
+    /// `id`.
+    pub id: i64,
+    /// `registry_group`: `EXECUTOR`.
+    pub registry_group: String,
+    /// `registry_key`: app name.
+    pub registry_key: String,
+    /// `registry_value`: executor address.
+    pub registry_value: String,
+    /// `update_time`: last beat, admin clock.
+    pub update_time: Option<NaiveDateTime>,
+}
+
+/// `xxl_job_log.jobwheel_fire_state`: where a fire is in its life.
+///
+/// A scheduled fire is written as a log row in the scan's transaction (a durable intent)
+/// before it waits on the time wheel; exactly one admin may move it from `Pending` to
+/// `Claimed` and call the executor. Rows written by XXL-JOB itself carry `Done`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FireState {
+    /// 0: triggered (or written by XXL-JOB); nothing left to dispatch.
+    #[default]
+    Done,
+    /// 1: a durable intent waiting for its time.
+    Pending,
+    /// 2: an admin claimed it and is calling the executor.
+    Claimed,
+}
+
+impl FireState {
+    /// The TINYINT stored in the database.
+    pub fn as_db(self) -> i8 {
+        match self {
+            Self::Done => 0,
+            Self::Pending => 1,
+            Self::Claimed => 2,
+        }
+    }
+
+    /// Reads the TINYINT (unknown values read as `Done`, never re-fired).
+    pub fn from_db(value: i8) -> Self {
+        match value {
+            1 => Self::Pending,
+            2 => Self::Claimed,
+            _ => Self::Done,
+        }
+    }
+}
+
+/// One trigger of one job on one executor shard (`xxl_job_log`).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct JobLog {
+    /// `id` = the logId executors see.
+    pub id: i64,
+    /// `job_group`.
+    pub job_group: i32,
+    /// `job_id`.
+    pub job_id: i32,
+    /// `executor_address`: the address actually called.
+    pub executor_address: Option<String>,
+    /// `executor_handler`.
+    pub executor_handler: Option<String>,
+    /// `executor_param`.
+    pub executor_param: Option<String>,
+    /// `executor_sharding_param`: "i/n" for broadcast shards.
+    pub executor_sharding_param: Option<String>,
+    /// `executor_fail_retry_count`: retries left.
+    pub executor_fail_retry_count: i32,
+    /// `trigger_time`.
+    pub trigger_time: Option<NaiveDateTime>,
+    /// `trigger_code`: 0 pending, 200 accepted by the executor, else failed.
+    pub trigger_code: i32,
+    /// `trigger_msg`: HTML.
+    pub trigger_msg: Option<String>,
+    /// `handle_time`.
+    pub handle_time: Option<NaiveDateTime>,
+    /// `handle_code`: 0 running, 200 success, 500 fail, 502 timeout.
+    pub handle_code: i32,
+    /// `handle_msg`: HTML.
+    pub handle_msg: Option<String>,
+    /// `alarm_status`: 0 default, -1 locked, 1 none needed, 2 sent, 3 failed.
+    pub alarm_status: i8,
+    /// `jobwheel_fire_at`: the scheduled instant in epoch ms (ms precision, unlike
+    /// `trigger_time`).
+    pub fire_at: Option<i64>,
+    /// `jobwheel_fire_state`.
+    pub fire_state: FireState,
+    /// `jobwheel_trigger_type`: CRON, MANUAL, RETRY, PARENT, API, MISFIRE.
+    pub trigger_type: Option<String>,
+}
+
+/// A log row to insert: a durable fire intent (`Pending`) or a fire already being
+/// dispatched (`Claimed`, e.g. a manual trigger).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewLog {
+    /// `job_group`.
+    pub job_group: i32,
+    /// `job_id`.
+    pub job_id: i32,
+    /// `trigger_time` (naive, admin zone).
+    pub trigger_time: NaiveDateTime,
+    /// `jobwheel_fire_at`: epoch ms.
+    pub fire_at: i64,
+    /// `jobwheel_fire_state`.
+    pub fire_state: FireState,
+    /// `jobwheel_trigger_type`.
+    pub trigger_type: String,
+    /// `executor_fail_retry_count`.
+    pub executor_fail_retry_count: i32,
+    /// `executor_param` override (retries keep the param they failed with).
+    pub executor_param: Option<String>,
+    /// `executor_sharding_param` ("i/n") when a shard is retried.
+    pub executor_sharding_param: Option<String>,
+}
+
+/// What the trigger step writes back to a log row once the executor answered.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TriggerRecord {
+    /// `trigger_code`.
+    pub trigger_code: i32,
+    /// `trigger_msg`.
+    pub trigger_msg: String,
+    /// `executor_address`.
+    pub executor_address: Option<String>,
+    /// `executor_handler`.
+    pub executor_handler: Option<String>,
+    /// `executor_param`.
+    pub executor_param: Option<String>,
+    /// `executor_sharding_param`.
+    pub executor_sharding_param: Option<String>,
+    /// `executor_fail_retry_count`.
+    pub executor_fail_retry_count: i32,
+}
+
+/// New schedule state of one job, written by the scan (`trigger_status=1` guard applies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleUpdate {
+    /// The job.
+    pub job_id: i32,
+    /// `trigger_last_time`.
+    pub last: i64,
+    /// `trigger_next_time`.
+    pub next: i64,
+    /// `Some(0)` stops the job (no next fire); `None` leaves the status alone.
+    pub status: Option<i8>,
+}
+
+/// What a scan decided, given the due jobs it read under the lock.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScanPlan {
+    /// Schedule state to write back.
+    pub updates: Vec<ScheduleUpdate>,
+    /// Fires to record as durable intents (`Pending` log rows).
+    pub fires: Vec<NewLog>,
+}
+
+/// A fire recorded by a scan: its log id and when it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedFire {
+    /// The new log row's id.
+    pub log_id: i64,
+    /// The job.
+    pub job_id: i32,
+    /// Due instant, epoch ms.
+    pub fire_at: i64,
+}
+
+/// Paging of list queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Rows skipped.
+    pub offset: i64,
+    /// Rows returned at most.
+    pub limit: i64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            offset: 0,
+            limit: 20,
+        }
+    }
+}
+
+/// Filters of the group list (LIKE %x% on each set field).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GroupFilter {
+    /// `app_name` contains.
+    pub app_name: Option<String>,
+    /// `title` contains.
+    pub title: Option<String>,
+}
+
+/// Filters of the job list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JobFilter {
+    /// `job_group` equals.
+    pub job_group: Option<i32>,
+    /// `trigger_status` equals.
+    pub trigger_status: Option<i8>,
+    /// `job_desc` contains.
+    pub job_desc: Option<String>,
+    /// `executor_handler` contains.
+    pub executor_handler: Option<String>,
+    /// `author` contains.
+    pub author: Option<String>,
+}
+
+/// The UI's log status filter (PROTOCOL.md §6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogStatus {
+    /// `handle_code=200`.
+    Success,
+    /// `trigger_code NOT IN (0,200) OR handle_code NOT IN (0,200)`.
+    Failure,
+    /// `trigger_code=200 AND handle_code=0`.
+    Running,
+}
+
+/// Filters of the log list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogFilter {
+    /// `job_group` equals.
+    pub job_group: Option<i32>,
+    /// `job_id` equals.
+    pub job_id: Option<i32>,
+    /// Status class.
+    pub status: Option<LogStatus>,
+    /// `trigger_time >= from`.
+    pub from: Option<NaiveDateTime>,
+    /// `trigger_time <= to`.
+    pub to: Option<NaiveDateTime>,
+}
