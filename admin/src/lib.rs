@@ -8,10 +8,12 @@
 //! The data path reads top-down: `schedule` (scan → wheel) → `dispatch` (route → executor
 //! call) → `api` (callback) → `store` (log row).
 
+pub mod app;
 pub mod config;
 pub mod error;
 pub mod server;
 pub mod store;
+pub mod time;
 
 pub use config::Config;
 pub use error::{Error, Result};
