@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod config;
+pub mod dispatch;
 pub mod error;
 pub mod server;
 pub mod store;
