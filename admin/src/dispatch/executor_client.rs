@@ -64,6 +64,8 @@ pub struct ExecutorClient {
 /// One HTTP exchange: the status when a response arrived, and the reply as the caller sees it.
 struct Exchange<T> {
     status: Option<StatusCode>,
+    /// True when `reply` is the executor's own envelope, false when we wrote it.
+    enveloped: bool,
     reply: WireResponse<T>,
 }
 
@@ -233,6 +235,7 @@ impl ExecutorClient {
         match serde_json::from_slice::<WireResponse<T>>(&bytes) {
             Ok(reply) => Exchange {
                 status: Some(status),
+                enveloped: true,
                 reply: payload_in_data(reply),
             },
             Err(e) => Exchange::failed(
@@ -270,6 +273,7 @@ impl<T> Exchange<T> {
     fn failed(status: Option<StatusCode>, msg: String) -> Self {
         Self {
             status,
+            enveloped: false,
             reply: WireResponse::fail(msg),
         }
     }
@@ -311,7 +315,7 @@ fn path_missing<T>(exchange: &Exchange<T>, path: &str) -> bool {
         return true;
     }
     let needle = format!("uri-mapping({path}) not found");
-    exchange.status == Some(StatusCode::OK)
+    exchange.enveloped
         && exchange
             .reply
             .msg
@@ -349,16 +353,20 @@ fn excerpt(bytes: &[u8]) -> String {
     cut
 }
 
-/// reqwest's own message is terse ("error sending request"); the cause is in the sources.
+/// The causes of a reqwest error. Its own text ("error sending request for url (…)") only
+/// repeats the URL; what went wrong is in the sources.
 fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
+    let mut causes = Vec::new();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        causes.push(cause.to_string());
         source = cause.source();
     }
-    text
+    if causes.is_empty() {
+        error.to_string()
+    } else {
+        causes.join(": ")
+    }
 }
 
 #[cfg(test)]
