@@ -11,6 +11,7 @@
 pub mod app;
 pub mod config;
 pub mod error;
+pub mod schedule;
 pub mod server;
 pub mod store;
 pub mod time;
