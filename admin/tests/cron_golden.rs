@@ -25,8 +25,7 @@ struct Row {
     expected: Expected,
 }
 
-fn load() -> Vec<Row> {
-    let path = golden_path();
+fn load(path: PathBuf) -> Vec<Row> {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "the Quartz golden file {} is missing ({e}); it lives in the `shared` folder beside \
@@ -74,14 +73,28 @@ fn fires(expr: &CronExpr, from: i64, tz: Tz, n: usize) -> Vec<i64> {
 
 #[test]
 fn every_golden_row_matches_quartz() {
-    let rows = load();
+    let rows = load(golden_path());
     assert!(
         rows.len() >= 200,
         "golden file looks truncated: {} rows",
         rows.len()
     );
+    check(&rows);
+}
+
+/// More rows in the same format, e.g. from a differential run against a JVM:
+/// `JOBWHEEL_EXTRA_CRON_GOLDEN=/path/rows.tsv cargo test --test cron_golden`.
+#[test]
+fn extra_golden_rows_match_quartz() {
+    if let Some(path) = std::env::var_os("JOBWHEEL_EXTRA_CRON_GOLDEN") {
+        check(&load(PathBuf::from(path)));
+    }
+}
+
+/// Checks every row, then reports all mismatches at once.
+fn check(rows: &[Row]) {
     let mut failures = Vec::new();
-    for row in &rows {
+    for row in rows {
         let parsed = CronExpr::parse(&row.expr);
         let problem = match (&row.expected, parsed) {
             (Expected::Invalid, Err(_)) => None,

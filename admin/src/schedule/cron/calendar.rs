@@ -13,7 +13,7 @@
 use chrono::{
     Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike,
 };
-use chrono_tz::{OffsetComponents, Tz};
+use chrono_tz::Tz;
 
 /// The calendar fields Quartz touches (`java.util.Calendar` constants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +27,6 @@ pub(super) enum Field {
     Second,
     Millisecond,
 }
-
-/// Java's tz tables (`ZoneInfo`) hold explicit transitions up to 2037 and resolve later wall
-/// times with the zone's last rule; the two paths treat a DST-gap time differently (see
-/// [`wall_to_epoch_ms`]).
-const LAST_TABLE_YEAR: i32 = 2037;
 
 /// Wall-clock fields plus the instant they were last resolved to.
 #[derive(Debug, Clone)]
@@ -133,16 +128,12 @@ pub(super) fn lenient(f: &[i64; 7]) -> Option<NaiveDateTime> {
 /// * in an overlap (clocks turned back) the *later* instant wins — the offset in force after
 ///   the transition;
 /// * in a gap (clocks turned forward) the offset in force *before* the transition applies,
-///   so 02:30 in New York's spring gap becomes 03:30 EDT;
-/// * after the tables' last year Java evaluates the zone's last rule at `wall - standard
-///   offset` instead, which moves a gap time *back* (02:30 becomes 01:30 EST) and still
-///   takes the later instant of an overlap.
+///   so 02:30 in New York's spring gap becomes 03:30 EDT.
+///
+/// (Checked against a JVM, also for years past 2037 where Java switches from its transition
+/// table to the zone's last rule: the results are the same.)
 pub(super) fn wall_to_epoch_ms(wall: NaiveDateTime, tz: Tz) -> Option<i64> {
     let wall_ms = wall.and_utc().timestamp_millis();
-    if wall.year() > LAST_TABLE_YEAR {
-        let probe = wall_ms - standard_offset_ms(wall, tz)?;
-        return Some(wall_ms - offset_at_ms(probe, tz)?);
-    }
     match tz.from_local_datetime(&wall) {
         LocalResult::Single(t) => Some(t.timestamp_millis()),
         LocalResult::Ambiguous(_, later) => Some(later.timestamp_millis()),
@@ -160,12 +151,6 @@ pub(super) fn wall_to_epoch_ms(wall: NaiveDateTime, tz: Tz) -> Option<i64> {
 fn offset_at_ms(epoch_ms: i64, tz: Tz) -> Option<i64> {
     let utc = chrono::DateTime::from_timestamp_millis(epoch_ms)?.naive_utc();
     Some(i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()) * 1000)
-}
-
-/// The zone's standard (non-DST) offset around `wall`, Java's `getRawOffset()`.
-fn standard_offset_ms(wall: NaiveDateTime, tz: Tz) -> Option<i64> {
-    let offset = tz.offset_from_utc_datetime(&wall);
-    Some(offset.base_utc_offset().num_milliseconds())
 }
 
 #[cfg(test)]
@@ -216,21 +201,22 @@ mod tests {
     }
 
     #[test]
-    fn after_the_java_tables_a_gap_time_moves_back() {
+    fn past_2037_gaps_and_overlaps_resolve_the_same_way() {
+        // Java leaves its transition table after 2037; a JVM still gives these (checked).
         let ny: Tz = "America/New_York".parse().unwrap();
-        // 2040-03-11 02:30 (gap): Java's last-rule path gives 06:30Z = 01:30 EST.
         assert_eq!(
             wall_to_epoch_ms(wall("2040-03-11 02:30:00"), ny),
-            Some(wall("2040-03-11 06:30:00").and_utc().timestamp_millis())
+            Some(wall("2040-03-11 07:30:00").and_utc().timestamp_millis())
         );
-        // Overlap still takes the later instant; ordinary times are unaffected.
         assert_eq!(
             wall_to_epoch_ms(wall("2040-11-04 01:30:00"), ny),
             Some(wall("2040-11-04 06:30:00").and_utc().timestamp_millis())
         );
+        // Havana moves its clocks at midnight: 00:40 on the spring day is 01:40 CDT.
+        let havana: Tz = "America/Havana".parse().unwrap();
         assert_eq!(
-            wall_to_epoch_ms(wall("2040-07-01 12:00:00"), ny),
-            Some(wall("2040-07-01 16:00:00").and_utc().timestamp_millis())
+            wall_to_epoch_ms(wall("2047-03-10 00:40:00"), havana),
+            Some(wall("2047-03-10 05:40:00").and_utc().timestamp_millis())
         );
     }
 }
