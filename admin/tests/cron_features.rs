@@ -120,6 +120,20 @@ fn names_are_case_insensitive_and_sunday_is_one() {
             "2026-07-05 12:00:00 UTC",
         ]
     );
+    // Quartz reads the first three letters of a name, so full names work as well.
+    assert_eq!(
+        next(
+            "0 0 12 ? January,JULY Sunday",
+            UTC,
+            "2026-01-15 00:00:00",
+            3
+        ),
+        by_number
+    );
+    assert_eq!(
+        next("0 0 12 ? * MONDAY-FRIDAY", UTC, "2026-01-15 00:00:00", 3),
+        next("0 0 12 ? * 2-6", UTC, "2026-01-15 00:00:00", 3)
+    );
     // 7 = SAT, and `L` alone in day-of-week means 7 too.
     assert_eq!(
         next("0 0 0 ? * L", UTC, "2026-01-15 00:00:00", 2),

@@ -29,6 +29,31 @@ const MONTHS: [&str; 12] = [
     "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
 ];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+/// Full names, accepted too: Quartz reads only the first three letters of a name, so
+/// `MONDAY` works in XXL-JOB and must keep working here.
+const FULL_MONTHS: [&str; 12] = [
+    "JANUARY",
+    "FEBRUARY",
+    "MARCH",
+    "APRIL",
+    "MAY",
+    "JUNE",
+    "JULY",
+    "AUGUST",
+    "SEPTEMBER",
+    "OCTOBER",
+    "NOVEMBER",
+    "DECEMBER",
+];
+const FULL_DAYS: [&str; 7] = [
+    "SUNDAY",
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+];
 
 /// Parses an upper-cased expression.
 pub(super) fn parse(expression: &str) -> Result<Sets, CronError> {
@@ -318,9 +343,9 @@ impl Item<'_> {
             Some(b'A'..=b'Z') => {
                 let rest = &self.text[self.pos..];
                 let name = rest.get(..3).unwrap_or(rest);
-                let names: &[&str] = match self.field {
-                    CronField::Month => &MONTHS,
-                    CronField::DayOfWeek => &DAYS,
+                let (names, full): (&[&str], &[&str]) = match self.field {
+                    CronField::Month => (&MONTHS, &FULL_MONTHS),
+                    CronField::DayOfWeek => (&DAYS, &FULL_DAYS),
                     _ => {
                         return Err(self.err(format!(
                             "names are only allowed in month and day-of-week, found '{}'",
@@ -340,7 +365,12 @@ impl Item<'_> {
                         names[names.len() - 1]
                     ))
                 })?;
-                self.pos += 3;
+                let full_name = full[index];
+                self.pos += if rest.starts_with(full_name) {
+                    full_name.len()
+                } else {
+                    3
+                };
                 Ok(Atom::Name(index as i64 + 1))
             }
             _ => Err(self.unexpected()),
