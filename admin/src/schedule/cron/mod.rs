@@ -2,10 +2,10 @@
 //!
 //! XXL-JOB copies Quartz 2.5's `CronExpression`; a job moved from XXL-JOB must fire at the
 //! same instants here, DST changes included. So this is a port of Quartz's semantics, not a
-//! cron dialect of our own: [`parse`] builds the same value sets Quartz builds (a stricter
+//! cron dialect of our own: `parse` builds the same value sets Quartz builds (a stricter
 //! parser: input Quartz silently half-ignores, like `15X`, is rejected with a message), and
-//! [`next`] ports `getTimeAfter` step by step on top of a Java-calendar emulation
-//! ([`calendar`]) that reproduces its rollover and DST behaviour.
+//! `next` ports `getTimeAfter` step by step on top of a Java-calendar emulation
+//! (`calendar`) that reproduces its rollover and DST behaviour.
 //!
 //! Syntax: `second minute hour day-of-month month day-of-week [year]`, with `* ? , - /`,
 //! `L`, `L-n`, `nW`, `LW` (day of month), `L`, `nL`, `n#k` (day of week, 1 = SUN … 7 = SAT),
@@ -29,7 +29,7 @@ pub struct CronExpr {
     sets: Box<Sets>,
 }
 
-/// The value sets Quartz keeps, in Quartz's encoding (see [`parse`] for the details).
+/// The value sets Quartz keeps, in Quartz's encoding (see `parse` for the details).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Sets {
     seconds: BTreeSet<i64>,

@@ -2,7 +2,7 @@
 //!
 //! The search walks a calendar forward field by field (second, minute, hour, day, month,
 //! year). Whenever a field has to move, the smaller fields are reset and the loop starts
-//! over, so the calendar's rollover and DST resolution ([`super::calendar`]) decide, exactly
+//! over, so the calendar's rollover and DST resolution (`super::calendar`) decide, exactly
 //! as in Java, which wall-clock times exist. The structure, variable names and even Quartz's
 //! quirks are kept on purpose (e.g. `L-n` beside plain days compares against a 31-day month,
 //! `1W` never jumps back over the month start): fidelity is the point, and each deviation

@@ -1,6 +1,6 @@
 //! From text to Quartz's value sets.
 //!
-//! The sets and their encoding are Quartz's, because [`super::next`] ports the algorithm that
+//! The sets and their encoding are Quartz's, because `super::next` ports the algorithm that
 //! reads them: plain values; ranges that wrap (`22-2`, `NOV-FEB`, `FRI-MON`); `a/n` stepping
 //! from `a` to the field's maximum; day-of-month `L-n` stored as `LAST_DAY - n` beside the
 //! plain days; `nW` in a separate set; `nL` and `n#k` as flags beside the day-of-week set.
