@@ -9,6 +9,7 @@
 //! call) → `api` (callback) → `store` (log row).
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod dispatch;
 pub mod error;
