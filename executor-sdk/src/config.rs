@@ -333,3 +333,41 @@ impl ExecutorBuilder {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn ok(_ctx: JobContext) -> Result<String, String> {
+        Ok(String::new())
+    }
+
+    fn config_error(builder: ExecutorBuilder) -> String {
+        match builder.build() {
+            Err(Error::Config(msg)) => msg,
+            Err(other) => panic!("unexpected error {other}"),
+            Ok(_) => panic!("the configuration was accepted"),
+        }
+    }
+
+    #[test]
+    fn unusable_configurations_are_refused_with_the_reason() {
+        assert!(config_error(Executor::builder()).contains("app name"));
+        let named = || Executor::builder().app_name("app");
+        assert!(config_error(named().admin_address("admin:8080")).contains("admin:8080"));
+        assert!(config_error(named().handler("a", ok).handler("a", ok)).contains("`a`"));
+        assert!(config_error(named().handler(" ", ok)).contains("empty"));
+        assert!(named().handler("a", ok).build().is_ok());
+    }
+
+    #[test]
+    fn admin_addresses_accept_comma_separated_lists() {
+        let builder = Executor::builder()
+            .admin_address("http://a:1, http://b:2,")
+            .admin_addresses(["http://c:3"]);
+        assert_eq!(
+            builder.admin_addresses,
+            ["http://a:1", "http://b:2", "http://c:3"]
+        );
+    }
+}

@@ -96,75 +96,69 @@ async fn a_shell_script_runs_with_param_and_shard_arguments() {
     executor.stop().await;
 }
 
-#[tokio::test]
-async fn kill_takes_down_the_scripts_whole_process_group() {
+/// An executor with GLUE on, running job `job_id` as a script that started a background
+/// child; returns the child's pid with everything the test still needs.
+struct ScriptWithChild {
+    admin: FakeAdmin,
+    executor: TestExecutor,
+    child: u32,
+    _dir: tempfile::TempDir,
+}
+
+async fn run_script_with_child(job_id: i32, log_id: i64, timeout_secs: i32) -> ScriptWithChild {
     let admin = FakeAdmin::start(Mode::Up).await;
     let dir = tempfile::tempdir().unwrap();
     let executor = TestExecutor::start(builder(&admin.base, dir.path()).enable_glue(true)).await;
     let pid_file = dir.path().join("child.pid");
-
-    executor
-        .post(
-            "/run",
-            script_trigger(
-                3,
-                31,
-                "GLUE_SHELL",
-                SPAWNS_A_CHILD,
-                pid_file.to_str().unwrap(),
-                0,
-                1,
-            ),
-        )
-        .await;
+    let pid_arg = pid_file.to_str().unwrap();
+    let trigger = script_trigger(
+        job_id,
+        log_id,
+        "GLUE_SHELL",
+        SPAWNS_A_CHILD,
+        pid_arg,
+        timeout_secs,
+        1,
+    );
+    assert_eq!(executor.post("/run", trigger).await, json!({"code": 200}));
     let child = pid_from(&pid_file).await;
     assert!(!process_gone(child));
+    ScriptWithChild {
+        admin,
+        executor,
+        child,
+        _dir: dir,
+    }
+}
 
+#[tokio::test]
+async fn kill_takes_down_the_scripts_whole_process_group() {
+    let run = run_script_with_child(3, 31, 0).await;
     assert_eq!(
-        executor.post("/kill", json!({"jobId": 3})).await,
+        run.executor.post("/kill", json!({"jobId": 3})).await,
         json!({"code": 200})
     );
-    let result = admin.result(31).await;
+    let result = run.admin.result(31).await;
     assert_eq!(
         result.handle_msg.as_deref(),
         Some("scheduling center kill job. [job running, killed]")
     );
     common::eventually("the script's child to die", || {
-        process_gone(child).then_some(())
+        process_gone(run.child).then_some(())
     })
     .await;
-    executor.stop().await;
+    run.executor.stop().await;
 }
 
 #[tokio::test]
 async fn a_script_timeout_reports_502_and_kills_the_group() {
-    let admin = FakeAdmin::start(Mode::Up).await;
-    let dir = tempfile::tempdir().unwrap();
-    let executor = TestExecutor::start(builder(&admin.base, dir.path()).enable_glue(true)).await;
-    let pid_file = dir.path().join("child.pid");
-
-    executor
-        .post(
-            "/run",
-            script_trigger(
-                4,
-                41,
-                "GLUE_SHELL",
-                SPAWNS_A_CHILD,
-                pid_file.to_str().unwrap(),
-                1,
-                1,
-            ),
-        )
-        .await;
-    let child = pid_from(&pid_file).await;
-    let result = admin.result(41).await;
-    assert_eq!(result.handle_code, 502);
+    let run = run_script_with_child(4, 41, 1).await;
+    assert_eq!(run.admin.result(41).await.handle_code, 502);
     common::eventually("the script's child to die", || {
-        process_gone(child).then_some(())
+        process_gone(run.child).then_some(())
     })
     .await;
-    executor.stop().await;
+    run.executor.stop().await;
 }
 
 #[tokio::test]

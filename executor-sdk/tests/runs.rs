@@ -327,3 +327,40 @@ async fn shutdown_waits_for_running_jobs_then_reports_them_failed() {
         Some("web container destroy and kill the job. [job running, killed]")
     );
 }
+
+/// A handler with state, written as a type.
+struct Counter {
+    runs: AtomicUsize,
+}
+
+impl jobwheel_executor::JobHandler for Counter {
+    type Error = std::convert::Infallible;
+
+    async fn execute(&self, ctx: JobContext) -> Result<String, Self::Error> {
+        let n = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        ctx.log(format!("run number {n}"));
+        Ok(format!("run {n}"))
+    }
+}
+
+#[tokio::test]
+async fn a_handler_type_keeps_its_state_between_runs() {
+    let admin = FakeAdmin::start(Mode::Up).await;
+    let dir = tempfile::tempdir().unwrap();
+    let executor = TestExecutor::start(builder(&admin.base, dir.path()).job_handler(
+        "counter",
+        Counter {
+            runs: AtomicUsize::new(0),
+        },
+    ))
+    .await;
+    executor.trigger(20, 2001, "counter", "").await;
+    executor.trigger(21, 2002, "counter", "").await;
+    let mut msgs = vec![
+        admin.result(2001).await.handle_msg.unwrap(),
+        admin.result(2002).await.handle_msg.unwrap(),
+    ];
+    msgs.sort();
+    assert_eq!(msgs, ["run 1", "run 2"]);
+    executor.stop().await;
+}
