@@ -152,4 +152,24 @@ pub trait Store: Send + Sync + 'static {
     async fn get_log(&self, id: i64) -> Result<Option<JobLog>>;
     /// Logs matching `filter`, newest first, and the total count.
     async fn list_logs(&self, filter: &LogFilter, page: Page) -> Result<(Vec<JobLog>, i64)>;
+
+    // ---- console users ---------------------------------------------------------------
+
+    /// One user.
+    async fn get_user(&self, id: i32) -> Result<Option<User>>;
+    /// The user of a username (exact match).
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<User>>;
+    /// Users matching `filter`, ordered by username, and the total count.
+    async fn list_users(&self, filter: &UserFilter, page: Page) -> Result<(Vec<User>, i64)>;
+    /// Inserts a user; a taken username is [`crate::Error::Conflict`].
+    async fn insert_user(&self, user: &NewUser) -> Result<i32>;
+    /// Sets a user's role and permission; false when it does not exist.
+    async fn update_user(&self, id: i32, role: i8, permission: Option<&str>) -> Result<bool>;
+    /// Deletes a user; false when it does not exist.
+    async fn delete_user(&self, id: i32) -> Result<bool>;
+    /// Replaces a user's password hash and session signature together, so a new password
+    /// ends every session of the old one; false when the user does not exist.
+    async fn set_user_password(&self, id: i32, hash: &str, token: Option<&str>) -> Result<bool>;
+    /// Sets (login) or clears (logout) a user's session signature.
+    async fn set_user_token(&self, id: i32, token: Option<&str>) -> Result<bool>;
 }
