@@ -11,6 +11,7 @@ pub mod csrf;
 pub mod password;
 pub mod rate_limit;
 pub mod session;
+pub mod users;
 
 use std::sync::Arc;
 
