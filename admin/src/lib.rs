@@ -17,6 +17,7 @@ pub mod schedule;
 pub mod server;
 pub mod store;
 pub mod time;
+pub mod web;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -15,7 +15,8 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(state);
+        .with_state(state.clone())
+        .merge(crate::web::router(state));
     if context_path.is_empty() {
         routes
     } else {
@@ -55,8 +56,11 @@ pub async fn serve(
             "no access_token configured: executors and this admin will not authenticate each other; set JOBWHEEL_ACCESS_TOKEN in production"
         );
     }
+    crate::auth::users::ensure_first_admin(&*state.store).await?;
     let app = router(state);
     tracing::info!(address = %listener.local_addr()?, context_path = %config.context_path, "jobwheel admin listening");
+    // The peer address feeds the console's login rate limiter.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

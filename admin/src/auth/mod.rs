@@ -19,7 +19,6 @@ pub use rate_limit::LoginLimiter;
 pub use session::{CookieSettings, Login, Session};
 
 use crate::config::Config;
-use crate::error::Result;
 
 /// The console's authentication state, built once at start and shared by handlers.
 #[derive(Clone)]
@@ -32,10 +31,10 @@ pub struct Auth {
 
 impl Auth {
     /// From the configuration (warns when no `cookie_key` is configured).
-    pub fn from_config(config: &Config) -> Result<Self> {
-        Ok(Self {
-            cookies: CookieSettings::from_config(config)?,
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            cookies: CookieSettings::from_config(config),
             limiter: Arc::new(LoginLimiter::new()),
-        })
+        }
     }
 }

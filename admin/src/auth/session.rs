@@ -17,7 +17,6 @@ use std::time::Duration;
 use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SameSite};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
 
 /// Name of the session cookie.
 pub const COOKIE_NAME: &str = "jobwheel_session";
@@ -138,15 +137,14 @@ pub struct CookieSettings {
 impl CookieSettings {
     /// Settings from the configuration. Without `cookie_key` a random key is made and a
     /// warning logged: sessions then end at restart and only this admin accepts them.
-    pub fn from_config(config: &Config) -> Result<Self> {
+    pub fn from_config(config: &Config) -> Self {
         let key = match &config.cookie_key {
-            Some(secret) => key_from_secret(secret)?,
+            Some(secret) => key_from_secret(secret),
             None => {
                 tracing::warn!(
                     "no cookie_key configured: using a random one, so console sessions end when this admin restarts and other admins of a cluster will not accept them; set JOBWHEEL_COOKIE_KEY (32+ characters) to the same value on every admin"
                 );
-                Key::try_generate()
-                    .ok_or_else(|| Error::Internal("no randomness for a cookie key".into()))?
+                Key::generate()
             }
         };
         let path = if config.context_path.is_empty() {
@@ -154,11 +152,11 @@ impl CookieSettings {
         } else {
             config.context_path.clone()
         };
-        Ok(Self {
+        Self {
             key,
             secure: config.cookie_secure,
             path,
-        })
+        }
     }
 
     /// The cookie that stores `session`: HttpOnly, SameSite=Lax, `Secure` when configured;
@@ -178,10 +176,10 @@ impl CookieSettings {
 
 /// A 512-bit cookie key from a configured secret of any length ≥ 32 characters: SHA-512 of
 /// it, so every admin derives the same key from the same string.
-pub fn key_from_secret(secret: &str) -> Result<Key> {
+pub fn key_from_secret(secret: &str) -> Key {
     use sha2::{Digest, Sha512};
-    let digest = Sha512::digest(secret.as_bytes());
-    Key::try_from(&digest[..]).map_err(|e| Error::Config(format!("cookie_key: {e}")))
+    // SHA-512 gives exactly the 64 bytes `Key::from` requires.
+    Key::from(&Sha512::digest(secret.as_bytes())[..])
 }
 
 /// 32 random bytes as 64 hex digits: nonces and user signatures.
@@ -214,7 +212,7 @@ mod tests {
 
     fn settings(secret: &str) -> CookieSettings {
         CookieSettings {
-            key: key_from_secret(secret).unwrap(),
+            key: key_from_secret(secret),
             secure: false,
             path: "/".into(),
         }
