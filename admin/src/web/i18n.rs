@@ -229,7 +229,7 @@ mod tests {
         let mut checked = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            for piece in text.split("t(\"").skip(1) {
+            for piece in text.split(".t(\"").skip(1) {
                 let id = piece.split('"').next().unwrap();
                 assert!(ids.contains(id), "template uses unknown message `{id}`");
                 checked += 1;
