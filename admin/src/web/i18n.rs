@@ -179,6 +179,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Jobwheel schedules jobs on executors that speak the XXL-JOB protocol. Register an executor group, add a job with a cron expression, start it, and follow its runs under Logs.",
         "Jobwheel 通过 XXL-JOB 协议把任务调度到执行器上。先注册执行器，再新增带 Cron 表达式的任务并启动，然后在调度日志中查看运行情况。",
     ),
+    ("help.cron_tester", "Try a schedule", "调度表达式测试"),
+    (
+        "help.tz_placeholder",
+        "Time zone (blank: the admin's)",
+        "时区（留空为调度中心时区）",
+    ),
     ("error.title", "Something went wrong", "出错了"),
     (
         "error.forbidden",
