@@ -6,7 +6,6 @@ mod common;
 mod console;
 
 use console::{Browser, start};
-use jobwheel_admin::store::{AddressType, GroupFields};
 
 #[tokio::test]
 async fn an_admin_signs_in_and_anonymous_browsers_are_sent_to_the_login_page() {
@@ -139,21 +138,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
 #[tokio::test]
 async fn a_normal_user_cannot_open_admin_pages_and_form_mistakes_show_by_their_field() {
     let app = start().await;
-    let now = jobwheel_admin::time::now_naive(app.state.tz);
-    let group = app
-        .state
-        .store
-        .insert_group(
-            &GroupFields {
-                app_name: "billing-executor".into(),
-                title: "Billing".into(),
-                address_type: AddressType::Auto,
-                ..GroupFields::default()
-            },
-            now,
-        )
-        .await
-        .unwrap();
+    let group = console::add_group(&app, "billing-executor", "Billing").await;
     let mut admin = Browser::new(&app);
     admin.login("admin", &app.admin_password).await;
     let form = admin.get("/users/new").await;

@@ -8,6 +8,7 @@ use jobwheel_admin::app::AppState;
 use jobwheel_admin::auth::users;
 use jobwheel_admin::config::Config;
 use jobwheel_admin::server;
+use jobwheel_admin::store::{AddressType, GroupFields};
 
 use crate::common::{TestHome, sqlite_store};
 
@@ -56,6 +57,24 @@ pub async fn start() -> Console {
         _home: home,
         server,
     }
+}
+
+/// Adds an auto-registered executor group straight to the store (the console's group pages
+/// are not the subject of these tests); returns its id.
+pub async fn add_group(console: &Console, app_name: &str, title: &str) -> i32 {
+    let now = jobwheel_admin::time::now_naive(console.state.tz);
+    let fields = GroupFields {
+        app_name: app_name.into(),
+        title: title.into(),
+        address_type: AddressType::Auto,
+        ..GroupFields::default()
+    };
+    console
+        .state
+        .store
+        .insert_group(&fields, now)
+        .await
+        .expect("insert group")
 }
 
 /// A browser without JavaScript: keeps the session cookie, does not follow redirects.
