@@ -10,7 +10,9 @@
 
 pub mod app;
 pub mod config;
+pub mod dispatch;
 pub mod error;
+pub mod schedule;
 pub mod server;
 pub mod store;
 pub mod time;
