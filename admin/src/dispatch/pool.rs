@@ -93,6 +93,18 @@ impl<T: Send + 'static> Pool<T> {
     }
 }
 
+impl<T> Pool<T> {
+    /// Stops at once: takes nothing more and aborts the workers mid-item (a crash, for
+    /// tests). Queued items are lost from memory; their rows are durable.
+    pub async fn abort(&self) {
+        self.sender
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        self.workers.lock().await.abort_all();
+    }
+}
+
 /// Why a pool did not take an item; the item comes back for the caller to record.
 #[derive(Debug)]
 pub enum Refused<T> {
