@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use chrono_tz::Tz;
 use jobwheel_executor::protocol::CODE_FAIL;
 
+use super::ExecutorClient;
 use super::fire::{Fire, TriggerType};
 use super::pool::{Handler, Pool, Refused, SlowJobs};
 use super::route::{RouteStrategy, Routers};
 use super::trigger::Trigger;
-use super::ExecutorClient;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::store::{FireState, NewLog, Store, split_addresses};
@@ -101,7 +101,12 @@ impl Dispatcher {
             config.pool_queue_size,
             handler.clone(),
         );
-        let slow = Pool::start("slow", config.slow_pool_size, config.pool_queue_size, handler);
+        let slow = Pool::start(
+            "slow",
+            config.slow_pool_size,
+            config.pool_queue_size,
+            handler,
+        );
         Self {
             inner: Arc::new(Inner {
                 store: state.store.clone(),
@@ -134,7 +139,10 @@ impl Dispatcher {
                 (fire, reason)
             }
             Err(Refused::Closed(fire)) if fire.needs_claim => {
-                tracing::info!(log_id = fire.log_id, "admin shutting down; fire left pending");
+                tracing::info!(
+                    log_id = fire.log_id,
+                    "admin shutting down; fire left pending"
+                );
                 return;
             }
             Err(Refused::Closed(fire)) => {
@@ -156,7 +164,13 @@ impl Dispatcher {
             .get_job(request.job_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("job {}", request.job_id)))?;
-        let shards = self.manual_shards(&request, job.job_group, job.executor_route_strategy.as_deref()).await?;
+        let shards = self
+            .manual_shards(
+                &request,
+                job.job_group,
+                job.executor_route_strategy.as_deref(),
+            )
+            .await?;
         let fail_retry_count = request
             .fail_retry_count
             .filter(|count| *count >= 0)
@@ -203,15 +217,16 @@ impl Dispatcher {
         group_id: i32,
         route: Option<&str>,
     ) -> Result<Vec<Option<String>>> {
-        let broadcast = route.and_then(RouteStrategy::parse) == Some(RouteStrategy::ShardingBroadcast);
+        let broadcast =
+            route.and_then(RouteStrategy::parse) == Some(RouteStrategy::ShardingBroadcast);
         if request.sharding_param.is_some() || !broadcast {
             return Ok(vec![request.sharding_param.clone()]);
         }
         let mut addresses = split_addresses(request.address_list.as_deref());
-        if addresses.is_empty() {
-            if let Some(group) = self.inner.store.get_group(group_id).await? {
-                addresses = group.addresses();
-            }
+        if addresses.is_empty()
+            && let Some(group) = self.inner.store.get_group(group_id).await?
+        {
+            addresses = group.addresses();
         }
         let total = addresses.len();
         if total == 0 {
@@ -224,7 +239,8 @@ impl Dispatcher {
     /// Stops taking fires and lets both pools finish what they hold, within `within`.
     /// Returns false when workers had to be aborted.
     pub async fn drain(&self, within: Duration) -> bool {
-        let (fast, slow) = tokio::join!(self.inner.fast.drain(within), self.inner.slow.drain(within));
+        let (fast, slow) =
+            tokio::join!(self.inner.fast.drain(within), self.inner.slow.drain(within));
         fast && slow
     }
 

@@ -19,9 +19,7 @@ use super::trigger_msg::{ADDRESS_EMPTY, TriggerReport, run_result_msg};
 use super::{ExecutorClient, Target};
 use crate::app::AppState;
 use crate::error::Result;
-use crate::store::{
-    FireState, JobGroup, JobInfo, NewLog, Store, TriggerRecord, split_addresses,
-};
+use crate::store::{FireState, JobGroup, JobInfo, NewLog, Store, TriggerRecord, split_addresses};
 use crate::time::{from_naive, to_naive};
 
 /// Turns fires into executor calls and log rows. Shared by every pool worker.
@@ -104,7 +102,10 @@ impl Trigger {
         }
         let won = self.store.claim_fire(fire.log_id).await?;
         if !won {
-            tracing::debug!(log_id = fire.log_id, "fire already claimed by another admin");
+            tracing::debug!(
+                log_id = fire.log_id,
+                "fire already claimed by another admin"
+            );
         }
         Ok(won)
     }
@@ -123,14 +124,22 @@ impl Trigger {
             self.close_failed(
                 fire.log_id,
                 fire,
-                &format!("Trigger Fail：executor group {} does not exist", job.job_group),
+                &format!(
+                    "Trigger Fail：executor group {} does not exist",
+                    job.job_group
+                ),
             )
             .await;
             return Ok(());
         };
         let resolved = Resolved::new(fire, job, group);
         let shards = self.shards(&resolved).await?;
-        join_all(shards.into_iter().map(|shard| self.trigger_shard(&resolved, shard))).await;
+        join_all(
+            shards
+                .into_iter()
+                .map(|shard| self.trigger_shard(&resolved, shard)),
+        )
+        .await;
         Ok(())
     }
 

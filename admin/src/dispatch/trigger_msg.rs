@@ -148,6 +148,9 @@ mod tests {
         .render();
         assert!(msg.contains("Manual registration"), "{msg}");
         assert!(msg.contains("Block strategy：null"), "{msg}");
-        assert!(msg.ends_with("</span><br>heartbeat：<br>address：x<br>code：500<br><br>"), "{msg}");
+        assert!(
+            msg.ends_with("</span><br>heartbeat：<br>address：x<br>code：500<br><br>"),
+            "{msg}"
+        );
     }
 }
