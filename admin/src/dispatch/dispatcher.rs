@@ -6,7 +6,8 @@
 //! others) and queues the fire. A full pool does not drop the fire: it is written as a failed
 //! trigger (code 500) so retry and alarm see it.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
@@ -64,6 +65,7 @@ struct Inner {
     tz: Tz,
     trigger: Arc<Trigger>,
     slow_jobs: Arc<SlowJobs>,
+    queued: Arc<QueuedIntents>,
     fast: Pool<Fire>,
     slow: Pool<Fire>,
 }
@@ -80,13 +82,17 @@ impl Dispatcher {
     pub fn with_client(state: &AppState, client: ExecutorClient, routers: Arc<Routers>) -> Self {
         let trigger = Arc::new(Trigger::new(state, client, routers));
         let slow_jobs = Arc::new(SlowJobs::default());
+        let queued = Arc::new(QueuedIntents::default());
         let handler: Handler<Fire> = {
             let trigger = trigger.clone();
             let slow_jobs = slow_jobs.clone();
+            let queued = queued.clone();
             Arc::new(move |fire: Fire| {
                 let trigger = trigger.clone();
                 let slow_jobs = slow_jobs.clone();
+                let queued = queued.clone();
                 Box::pin(async move {
+                    queued.remove(fire.log_id);
                     let job_id = fire.job_id;
                     let started = Instant::now();
                     trigger.fire(fire).await;
@@ -113,6 +119,7 @@ impl Dispatcher {
                 tz: state.tz,
                 trigger,
                 slow_jobs,
+                queued,
                 fast,
                 slow,
             }),
@@ -129,7 +136,15 @@ impl Dispatcher {
         } else {
             &inner.fast
         };
-        let (fire, reason) = match pool.try_submit(fire) {
+        let intent = fire.needs_claim.then_some(fire.log_id);
+        if let Some(log_id) = intent {
+            inner.queued.insert(log_id);
+        }
+        let refused = pool.try_submit(fire);
+        if let (Some(log_id), Err(_)) = (intent, &refused) {
+            inner.queued.remove(log_id);
+        }
+        let (fire, reason) = match refused {
             Ok(()) => return,
             Err(Refused::Full(fire)) => {
                 let reason = format!(
@@ -152,6 +167,12 @@ impl Dispatcher {
         tracing::warn!(log_id = fire.log_id, job_id = fire.job_id, code = CODE_FAIL, %reason, "fire refused");
         let trigger = inner.trigger.clone();
         tokio::spawn(async move { trigger.refuse(fire, &reason).await });
+    }
+
+    /// True when the intent `log_id` waits in one of this admin's pools (the orphan sweeper
+    /// leaves it alone: it is late because the pools are busy, not because its admin died).
+    pub fn holds(&self, log_id: i64) -> bool {
+        self.inner.queued.contains(log_id)
     }
 
     /// Triggers a job now, outside its schedule: inserts its log rows (already claimed:
@@ -249,5 +270,32 @@ impl Dispatcher {
     /// [`Scheduler::abort`]: crate::schedule::scheduler::Scheduler::abort
     pub async fn abort(&self) {
         tokio::join!(self.inner.fast.abort(), self.inner.slow.abort());
+    }
+}
+
+/// Log ids of intents waiting in the pools, not yet claimed.
+#[derive(Debug, Default)]
+struct QueuedIntents(Mutex<HashSet<i64>>);
+
+impl QueuedIntents {
+    fn insert(&self, log_id: i64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(log_id);
+    }
+
+    fn remove(&self, log_id: i64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&log_id);
+    }
+
+    fn contains(&self, log_id: i64) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&log_id)
     }
 }

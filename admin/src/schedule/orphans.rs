@@ -4,7 +4,7 @@
 //! If that admin dies (crash, kill -9, a rolling restart), the rows stay `Pending` past their
 //! time. Every admin runs an [`OrphanSweeper`] that takes such rows, claims each (a
 //! conditional update, so exactly one admin gets it), and then:
-//! * fires it now if it is at most [`MISFIRE_TOLERANCE_MS`] late, as the scan would have;
+//! * fires it now if it is at most [`MISFIRE_THRESHOLD_MS`] late, as the scan would have;
 //! * otherwise applies the job's misfire strategy, as the scan does for a late job:
 //!   FIRE_ONCE_NOW fires the job once now (trigger type MISFIRE) however many of its fires
 //!   were missed; DO_NOTHING closes each row as skipped.
@@ -29,7 +29,7 @@ use chrono_tz::Tz;
 use jobwheel_executor::protocol::CODE_SUCCESS;
 use tokio_util::sync::CancellationToken;
 
-use super::MisfireStrategy;
+use super::misfire::{MISFIRE_THRESHOLD_MS, MisfireStrategy};
 use crate::app::AppState;
 use crate::dispatch::dispatcher::Dispatcher;
 use crate::dispatch::fire::{Fire, TriggerType};
@@ -37,8 +37,6 @@ use crate::error::Result;
 use crate::store::{JobLog, Store, TriggerRecord};
 use crate::time::{now_ms, now_naive};
 
-/// How late a fire may be and still fire as scheduled (the scan's five-second rule).
-pub const MISFIRE_TOLERANCE_MS: i64 = 5000;
 /// Message of a row skipped by misfire strategy DO_NOTHING.
 pub const SKIPPED_MSG: &str = "Skipped, not executed: the admin that scheduled this fire stopped before firing it, \
      and it was found too late (misfire strategy DO_NOTHING)";
@@ -126,7 +124,10 @@ impl OrphanSweeper {
             .await?;
         let mut overdue: BTreeMap<i32, Vec<JobLog>> = BTreeMap::new();
         for log in orphans {
-            if now - log.fire_at.unwrap_or_default() <= MISFIRE_TOLERANCE_MS {
+            if self.dispatcher.holds(log.id) {
+                continue;
+            }
+            if now - log.fire_at.unwrap_or_default() <= MISFIRE_THRESHOLD_MS {
                 // The trigger claims it: exactly one admin fires it.
                 self.dispatcher
                     .submit(Fire::from_intent(&log, recorded_type(&log)));

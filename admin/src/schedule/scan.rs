@@ -199,7 +199,7 @@ fn plan_one(job: &JobInfo, now: i64, window_end: i64, default_tz: Tz) -> Result<
     let schedule = Schedule::parse(&job.schedule_type, job.schedule_conf.as_deref())
         .map_err(|e| e.to_string())?;
     let misfire = MisfireStrategy::from_db(&job.misfire_strategy);
-    let tz = job_zone(job, default_tz);
+    let tz = job_zone(job, default_tz).map_err(|e| e.to_string())?;
     Ok(plan_job(
         &schedule,
         misfire,
@@ -213,17 +213,13 @@ fn plan_one(job: &JobInfo, now: i64, window_end: i64, default_tz: Tz) -> Result<
 
 /// The durable intent of one fire: a `Pending` log row stamped with its scheduled instant.
 fn intent(job: &JobInfo, fire_at: i64, kind: FireKind, tz: Tz) -> NewLog {
-    let trigger_type = match kind {
-        FireKind::Scheduled => TriggerType::Cron,
-        FireKind::Misfire => TriggerType::Misfire,
-    };
     NewLog {
         job_group: job.job_group,
         job_id: job.id,
         trigger_time: to_naive(fire_at, tz),
         fire_at,
         fire_state: FireState::Pending,
-        trigger_type: trigger_type.as_str().to_string(),
+        trigger_type: kind.trigger_type().to_string(),
         executor_fail_retry_count: job.executor_fail_retry_count,
         executor_param: None,
         executor_sharding_param: None,
