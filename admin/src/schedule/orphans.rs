@@ -111,13 +111,7 @@ impl OrphanSweeper {
     /// One sweep.
     pub async fn sweep_once(&self) -> Result<SweepReport> {
         let now = now_ms();
-        let mut report = SweepReport {
-            stuck: self
-                .store
-                .close_stuck_claims(now - millis(self.stuck_after), STUCK_MSG)
-                .await?,
-            ..SweepReport::default()
-        };
+        let mut report = SweepReport::default();
         let orphans = self
             .store
             .orphan_fires(now - millis(self.grace), self.limit)
@@ -143,18 +137,23 @@ impl OrphanSweeper {
     }
 
     /// Applies the job's misfire strategy to its long-overdue orphans (oldest first).
-    async fn misfire(&self, job_id: i32, mut logs: Vec<JobLog>, report: &mut SweepReport) -> Result<()> {
+    async fn misfire(
+        &self,
+        job_id: i32,
+        mut logs: Vec<JobLog>,
+        report: &mut SweepReport,
+    ) -> Result<()> {
         let strategy = match self.store.get_job(job_id).await? {
             Some(job) => MisfireStrategy::from_db(&job.misfire_strategy),
             // The trigger closes the row of a deleted job as failed.
             None => MisfireStrategy::FireOnceNow,
         };
-        if strategy == MisfireStrategy::FireOnceNow {
-            if let Some(latest) = logs.pop() {
-                self.dispatcher
-                    .submit(Fire::from_intent(&latest, TriggerType::Misfire));
-                report.misfired += 1;
-            }
+        if strategy == MisfireStrategy::FireOnceNow
+            && let Some(latest) = logs.pop()
+        {
+            self.dispatcher
+                .submit(Fire::from_intent(&latest, TriggerType::Misfire));
+            report.misfired += 1;
         }
         for log in logs {
             if self.skip(&log).await? {

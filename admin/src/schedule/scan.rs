@@ -241,11 +241,96 @@ fn pause_after(started: i64, now: i64, busy: bool) -> Duration {
 mod tests {
     use super::*;
 
+    fn job(id: i32, schedule_type: &str, conf: &str, misfire: &str, next: i64) -> JobInfo {
+        JobInfo {
+            id,
+            job_group: 3,
+            schedule_type: schedule_type.into(),
+            schedule_conf: Some(conf.into()),
+            misfire_strategy: misfire.into(),
+            executor_fail_retry_count: 2,
+            trigger_status: 1,
+            trigger_next_time: next,
+            ..JobInfo::default()
+        }
+    }
+
+    #[test]
+    fn a_scan_plans_every_fire_in_its_window_as_pending_intents() {
+        let now = 1_700_000_000_000;
+        let plan = plan_scan(
+            &[job(1, "FIX_RATE", "1", "DO_NOTHING", now + 1000)],
+            now,
+            now + PRE_READ_MS,
+            chrono_tz::Asia::Shanghai,
+        );
+        let times: Vec<i64> = plan.fires.iter().map(|f| f.fire_at).collect();
+        assert_eq!(times, [1000, 2000, 3000, 4000, 5000].map(|d| now + d));
+        let fire = &plan.fires[0];
+        assert_eq!(fire.fire_state, FireState::Pending);
+        assert_eq!(fire.trigger_type, "CRON");
+        assert_eq!((fire.job_group, fire.executor_fail_retry_count), (3, 2));
+        assert_eq!(fire.trigger_time.to_string(), "2023-11-15 06:13:21");
+        assert_eq!(
+            plan.updates,
+            [ScheduleUpdate {
+                job_id: 1,
+                last: now + 5000,
+                next: now + 6000,
+                status: None
+            }]
+        );
+    }
+
+    #[test]
+    fn a_long_missed_job_fires_once_now_or_not_at_all() {
+        let now = 1_700_000_000_000;
+        let jobs = [
+            job(1, "FIX_RATE", "3600", "FIRE_ONCE_NOW", now - 60_000),
+            job(2, "FIX_RATE", "3600", "DO_NOTHING", now - 60_000),
+        ];
+        let plan = plan_scan(&jobs, now, now + PRE_READ_MS, chrono_tz::UTC);
+        assert_eq!(plan.fires.len(), 1);
+        assert_eq!((plan.fires[0].job_id, plan.fires[0].fire_at), (1, now));
+        assert_eq!(plan.fires[0].trigger_type, "MISFIRE");
+        assert!(
+            plan.updates
+                .iter()
+                .all(|u| u.next > now && u.status.is_none())
+        );
+    }
+
+    #[test]
+    fn a_job_whose_schedule_no_longer_parses_is_stopped() {
+        let now = 1_700_000_000_000;
+        let jobs = [
+            job(1, "CRON", "61 * * * * ?", "DO_NOTHING", now),
+            job(2, "FIX_RATE", "x", "DO_NOTHING", now),
+        ];
+        let plan = plan_scan(&jobs, now, now + PRE_READ_MS, chrono_tz::UTC);
+        assert!(plan.fires.is_empty());
+        for (update, id) in plan.updates.iter().zip([1, 2]) {
+            let stopped = ScheduleUpdate {
+                job_id: id,
+                last: 0,
+                next: 0,
+                status: Some(0),
+            };
+            assert_eq!(*update, stopped);
+        }
+    }
+
     #[test]
     fn scans_align_to_the_second_boundary() {
         let t = 1_700_000_000_000;
-        assert_eq!(pause_after(t + 100, t + 250, true), Duration::from_millis(750));
-        assert_eq!(pause_after(t + 100, t + 250, false), Duration::from_millis(4750));
+        assert_eq!(
+            pause_after(t + 100, t + 250, true),
+            Duration::from_millis(750)
+        );
+        assert_eq!(
+            pause_after(t + 100, t + 250, false),
+            Duration::from_millis(4750)
+        );
         assert_eq!(pause_after(t, t + 1500, true), Duration::ZERO);
     }
 }

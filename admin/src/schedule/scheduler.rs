@@ -34,7 +34,12 @@ pub struct Scheduler {
 
 /// Starts the scheduler of `state`'s admin with the configured pools and executor client.
 pub fn spawn(state: &AppState, shutdown: CancellationToken) -> Result<Scheduler> {
-    Ok(spawn_with(state, Dispatcher::start(state)?, shutdown, |_| {}))
+    Ok(spawn_with(
+        state,
+        Dispatcher::start(state)?,
+        shutdown,
+        |_| {},
+    ))
 }
 
 /// Starts a scheduler around a given dispatcher; `tune` may adjust the sweeper (tests use
@@ -56,7 +61,11 @@ pub fn spawn_with(
     let scan = tokio::spawn(scan.run(shutdown.clone()));
     let sweeper = tokio::spawn(sweeper.run(shutdown.clone()));
     let wheel = tokio::spawn(wheel.run(wheel_stop.clone()));
-    let stages = vec![scan.abort_handle(), sweeper.abort_handle(), wheel.abort_handle()];
+    let stages = vec![
+        scan.abort_handle(),
+        sweeper.abort_handle(),
+        wheel.abort_handle(),
+    ];
     let supervisor = {
         let dispatcher = dispatcher.clone();
         tokio::spawn(async move {
