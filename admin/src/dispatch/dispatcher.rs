@@ -54,7 +54,9 @@ impl TriggerRequest {
     }
 }
 
-/// Hands fires to the fast/slow pools. Clones share the pools.
+/// Hands fires to the fast/slow pools. Clones share the pools; dropping the last clone
+/// aborts the triggers in flight (their rows stay `Pending` or `Claimed` for the sweeper),
+/// so stop with [`Dispatcher::drain`] first.
 #[derive(Clone)]
 pub struct Dispatcher {
     inner: Arc<Inner>,

@@ -111,7 +111,13 @@ impl OrphanSweeper {
     /// One sweep.
     pub async fn sweep_once(&self) -> Result<SweepReport> {
         let now = now_ms();
-        let mut report = SweepReport::default();
+        let mut report = SweepReport {
+            stuck: self
+                .store
+                .fail_stuck_claims(now - millis(self.stuck_after), STUCK_MSG)
+                .await?,
+            ..SweepReport::default()
+        };
         let orphans = self
             .store
             .orphan_fires(now - millis(self.grace), self.limit)
