@@ -964,3 +964,40 @@ async fn admins_starting_together_on_an_empty_database_do_not_break_each_other()
             .unwrap();
     assert_eq!(locks, 1);
 }
+
+#[tokio::test]
+async fn stuck_claims_are_closed_as_failed() {
+    for (db, s) in each_store().await {
+        let mut ids = Vec::new();
+        for (fire_at, state) in [
+            (1_000, FireState::Claimed),
+            (9_000, FireState::Claimed),
+            (1_000, FireState::Pending),
+            (1_000, FireState::Done),
+        ] {
+            let mut log = new_log(1, fire_at);
+            log.fire_state = state;
+            ids.push(s.insert_log(&log).await.unwrap());
+        }
+        assert_eq!(s.fail_stuck_claims(5_000, "lost").await.unwrap(), 1, "{db}");
+        let stuck = s.get_log(ids[0]).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                stuck.trigger_code,
+                stuck.trigger_msg.as_deref(),
+                stuck.fire_state
+            ),
+            (500, Some("lost"), FireState::Done),
+            "{db}"
+        );
+        for &id in &ids[1..] {
+            let log = s.get_log(id).await.unwrap().unwrap();
+            assert_eq!(log.trigger_code, 0, "{db}: only old claims are closed");
+        }
+        assert_eq!(
+            s.fail_stuck_claims(5_000, "lost").await.unwrap(),
+            0,
+            "{db}: once"
+        );
+    }
+}

@@ -413,6 +413,18 @@ where
         Ok(logs)
     }
 
+    async fn fail_stuck_claims(&self, fire_before: i64, trigger_msg: &str) -> Result<u64> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log SET trigger_code = 500, trigger_msg = ?, jobwheel_fire_state = 0 \
+             WHERE jobwheel_fire_state = 2 AND jobwheel_fire_at < ?",
+        )
+        .arg(trigger_msg)
+        .arg(fire_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result))
+    }
+
     // ---- logs ------------------------------------------------------------------------
 
     async fn insert_log(&self, log: &NewLog) -> Result<i64> {
