@@ -76,22 +76,25 @@ stop_all() {
   local status=$?
   trap - EXIT INT TERM
   if [ "${#pids[@]}" -gt 0 ]; then
-    log "stopping ${names[*]}"
-    # Executors first (they deregister from the admins), then the admins.
+    # Newest first: executors deregister from admins that are still up, then the admins
+    # stop. Each gets 15 s to shut down gracefully before it is killed.
     local i
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-      kill -TERM "${pids[$i]}" 2>/dev/null || true
+      stop_one "${names[$i]}" "${pids[$i]}"
     done
-    for _ in $(seq 1 150); do
-      local alive=0
-      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-      [ "$alive" = 0 ] && break
-      sleep 0.1
-    done
-    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
   fi
   exit "$status"
+}
+
+stop_one() { # NAME PID
+  kill -TERM "$2" 2>/dev/null || return 0
+  log "stopping $1"
+  for _ in $(seq 1 150); do
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$2" 2>/dev/null || true
+  wait "$2" 2>/dev/null || true
 }
 trap stop_all EXIT
 trap 'exit 130' INT
@@ -121,7 +124,7 @@ wait_for() {
   fail "timed out after ${seconds}s waiting for $what"
 }
 
-ready() { curl -fsS -o /dev/null --max-time 2 "$1/readyz"; }
+ready() { curl -fsS -o /dev/null --max-time 2 "$1/readyz" 2>/dev/null; }
 
 # --- 1. database ------------------------------------------------------------------------------
 mkdir -p "$run_dir"
@@ -189,6 +192,10 @@ else
 fi
 
 # --- 5. executors ---------------------------------------------------------------------------------
+# Forget registrations a killed earlier run left behind, so "registered" below means now.
+executor_values=""
+for hostport in "${executors[@]}"; do executor_values+="${executor_values:+,}'http://$hostport/'"; done
+sql "DELETE FROM \`$db_name\`.xxl_job_registry WHERE registry_value IN ($executor_values)"
 for i in "${!executors[@]}"; do
   hostport="${executors[$i]}"
   name="executor-$((i + 1))"
@@ -205,12 +212,10 @@ done
 
 # Registered = the executor's heartbeat reached the admins and is in the shared database.
 registered() {
-  local expected="" hostport
-  for hostport in "${executors[@]}"; do expected+="${expected:+,}'http://$hostport/'"; done
   local count
   count="$(sql "SELECT COUNT(DISTINCT registry_value) FROM \`$db_name\`.xxl_job_registry
     WHERE registry_group='EXECUTOR' AND registry_key='$app_name'
-      AND registry_value IN ($expected)" 2>/dev/null || echo 0)"
+      AND registry_value IN ($executor_values)" 2>/dev/null || echo 0)"
   [ "$count" = "${#executors[@]}" ]
 }
 
