@@ -22,6 +22,8 @@ use reqwest::Url;
 /// The Dockerfile targets our services are built from.
 const ADMIN_TARGET: &str = "admin";
 const EXECUTOR_TARGET: &str = "executor-sample";
+/// The setting that lets every admin accept the console sessions of the others.
+const COOKIE_KEY: &str = "JOBWHEEL_COOKIE_KEY";
 
 /// The compose file with each service's role and its settings as our programs parse them.
 struct Cluster {
@@ -136,6 +138,21 @@ fn every_admin_reads_real_config_keys_and_all_admins_agree() {
         reference.access_token.is_some(),
         "executors and admins should authenticate each other"
     );
+    // Without a shared cookie key each admin makes its own, and a console session opened on
+    // one admin is unknown to the next one the load balancer picks.
+    if settings::env_names::<Flags>()
+        .iter()
+        .any(|e| e == COOKIE_KEY)
+    {
+        for (name, service) in &cluster.compose.services {
+            if cluster.admins.contains_key(name) {
+                assert!(
+                    service.environment.0.contains_key(COOKIE_KEY),
+                    "{name}: set {COOKIE_KEY} (the same on every admin)"
+                );
+            }
+        }
+    }
 
     // One shared MySQL database, reached with the credentials the MySQL service creates.
     let db = url(&reference.database_url, "JOBWHEEL_DATABASE_URL");
