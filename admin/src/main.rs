@@ -20,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
     // server closes once it has stopped (DESIGN.md decision 10).
     let shutdown = tokio_util::sync::CancellationToken::new();
     let scheduler = jobwheel_admin::schedule::spawn(&state, shutdown.clone())?;
+    let state = state.with_dispatcher(scheduler.dispatcher().clone());
     tokio::spawn(async move {
         shutdown_signal().await;
         shutdown.cancel();
