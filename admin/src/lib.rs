@@ -14,6 +14,7 @@ pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod monitor;
+pub mod schedule;
 pub mod server;
 pub mod service;
 pub mod store;

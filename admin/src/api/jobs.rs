@@ -117,9 +117,7 @@ async fn list(
     let non_blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let filter = JobFilter {
         job_group: q.group,
-        trigger_status: non_blank(q.status)
-            .map(|s| parse_status(&s))
-            .transpose()?,
+        trigger_status: non_blank(q.status).map(|s| parse_status(&s)).transpose()?,
         job_desc: non_blank(q.desc),
         executor_handler: non_blank(q.handler),
         author: non_blank(q.author),

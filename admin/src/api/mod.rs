@@ -12,8 +12,10 @@ pub mod auth;
 pub mod executor;
 pub mod extract;
 pub mod groups;
+pub mod jobs;
 pub mod logs;
 pub mod render;
+pub mod schedules;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -30,7 +32,9 @@ const EXECUTOR_BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .merge(groups::routes())
+        .merge(jobs::routes())
         .merge(logs::routes())
+        .merge(schedules::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,

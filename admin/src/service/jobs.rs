@@ -14,14 +14,12 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::dispatch::route::RouteStrategy;
 use crate::error::{Error, Result};
-use crate::schedule::{self, MisfireStrategy, Schedule};
+use crate::schedule::{MisfireStrategy, Schedule};
 use crate::store::{JobFilter, JobInfo, Page};
 use crate::time::{now_ms, now_naive};
 
 /// A start takes effect after the scan's pre-read window (XXL-JOB's `PRE_READ_MS`).
 pub const START_DELAY_MS: i64 = 5_000;
-/// The schedule types XXL-JOB knows (`FIX_DELAY` was never implemented).
-pub const SCHEDULE_TYPES: [&str; 3] = ["NONE", "CRON", "FIX_RATE"];
 /// `job_desc` is VARCHAR(255).
 const DESC_MAX_CHARS: usize = 255;
 
@@ -167,8 +165,9 @@ pub fn preview(
 }
 
 /// A validated job's schedule and zone.
+#[derive(Debug)]
 struct SchedulePlan {
-    schedule: Option<Schedule>,
+    schedule: Schedule,
     tz: Tz,
 }
 
@@ -205,7 +204,8 @@ fn merge(base: JobInfo, input: JobInput) -> JobInfo {
     let trimmed = |given: Option<String>, current: Option<String>| {
         text(given.map(|v| v.trim().to_string()), current)
     };
-    let name = |given: Option<String>, current: String| given.map_or(current, |v| v.trim().to_string());
+    let name =
+        |given: Option<String>, current: String| given.map_or(current, |v| v.trim().to_string());
     JobInfo {
         job_group: input.job_group.unwrap_or(base.job_group),
         job_desc: name(input.job_desc, base.job_desc),
@@ -214,10 +214,16 @@ fn merge(base: JobInfo, input: JobInput) -> JobInfo {
         schedule_type: name(input.schedule_type, base.schedule_type),
         schedule_conf: trimmed(input.schedule_conf, base.schedule_conf),
         misfire_strategy: name(input.misfire_strategy, base.misfire_strategy),
-        executor_route_strategy: trimmed(input.executor_route_strategy, base.executor_route_strategy),
+        executor_route_strategy: trimmed(
+            input.executor_route_strategy,
+            base.executor_route_strategy,
+        ),
         executor_handler: trimmed(input.executor_handler, base.executor_handler),
         executor_param: text(input.executor_param, base.executor_param),
-        executor_block_strategy: trimmed(input.executor_block_strategy, base.executor_block_strategy),
+        executor_block_strategy: trimmed(
+            input.executor_block_strategy,
+            base.executor_block_strategy,
+        ),
         executor_timeout: input.executor_timeout.unwrap_or(base.executor_timeout),
         executor_fail_retry_count: input
             .executor_fail_retry_count
@@ -243,7 +249,10 @@ async fn validate(state: &AppState, job: &JobInfo) -> Result<SchedulePlan> {
     }
     for child in child_ids(job)? {
         if child == job.id {
-            return Err(Error::validation("childJobId", "a job cannot be its own child"));
+            return Err(Error::validation(
+                "childJobId",
+                "a job cannot be its own child",
+            ));
         }
         if state.store.get_job(child).await?.is_none() {
             return Err(Error::validation(
@@ -258,7 +267,10 @@ async fn validate(state: &AppState, job: &JobInfo) -> Result<SchedulePlan> {
 /// The checks that need no database.
 fn check_fields(job: &JobInfo) -> Result<()> {
     if job.job_group <= 0 {
-        return Err(Error::validation("jobGroup", "an executor group id is required"));
+        return Err(Error::validation(
+            "jobGroup",
+            "an executor group id is required",
+        ));
     }
     if job.job_desc.is_empty() {
         return Err(Error::validation("jobDesc", "a description is required"));
@@ -272,7 +284,10 @@ fn check_fields(job: &JobInfo) -> Result<()> {
     if MisfireStrategy::parse(&job.misfire_strategy).is_none() {
         return Err(Error::validation(
             "misfireStrategy",
-            format!("`{}` is not a misfire strategy (DO_NOTHING, FIRE_ONCE_NOW)", job.misfire_strategy),
+            format!(
+                "`{}` is not a misfire strategy (DO_NOTHING, FIRE_ONCE_NOW)",
+                job.misfire_strategy
+            ),
         ));
     }
     let route = job.executor_route_strategy.as_deref().unwrap_or_default();
@@ -286,7 +301,9 @@ fn check_fields(job: &JobInfo) -> Result<()> {
     if BlockStrategy::parse(block).is_none() {
         return Err(Error::validation(
             "executorBlockStrategy",
-            format!("`{block}` is not a block strategy (SERIAL_EXECUTION, DISCARD_LATER, COVER_EARLY)"),
+            format!(
+                "`{block}` is not a block strategy (SERIAL_EXECUTION, DISCARD_LATER, COVER_EARLY)"
+            ),
         ));
     }
     let Some(glue) = GlueType::parse(&job.glue_type) else {
@@ -302,10 +319,16 @@ fn check_fields(job: &JobInfo) -> Result<()> {
         ));
     }
     if job.executor_timeout < 0 {
-        return Err(Error::validation("executorTimeout", "must be 0 (none) or more"));
+        return Err(Error::validation(
+            "executorTimeout",
+            "must be 0 (none) or more",
+        ));
     }
     if job.executor_fail_retry_count < 0 {
-        return Err(Error::validation("executorFailRetryCount", "must be 0 or more"));
+        return Err(Error::validation(
+            "executorFailRetryCount",
+            "must be 0 or more",
+        ));
     }
     if let Some(bad) = crate::store::split_addresses(job.alarm_email.as_deref())
         .into_iter()
@@ -339,30 +362,26 @@ fn schedule_plan(job: &JobInfo, default_tz: Tz) -> Result<SchedulePlan> {
         Some(name) => parse_zone("timeZone", name)?,
         None => default_tz,
     };
-    let schedule = if job.schedule_type == "NONE" {
-        None
-    } else {
-        Some(parse_schedule(
-            ("scheduleType", &job.schedule_type),
-            ("scheduleConf", job.schedule_conf.as_deref().unwrap_or_default()),
-        )?)
-    };
+    let schedule = parse_schedule(
+        ("scheduleType", &job.schedule_type),
+        (
+            "scheduleConf",
+            job.schedule_conf.as_deref().unwrap_or_default(),
+        ),
+    )?;
     Ok(SchedulePlan { schedule, tz })
 }
 
 /// Parses a schedule; `(field, value)` pairs name what the caller called them.
 fn parse_schedule(schedule_type: (&str, &str), conf: (&str, &str)) -> Result<Schedule> {
     let (type_field, type_value) = schedule_type;
-    if !SCHEDULE_TYPES.contains(&type_value) {
-        return Err(Error::validation(
-            type_field,
-            format!("`{type_value}` is not a schedule type (NONE, CRON, FIX_RATE)"),
-        ));
-    }
     let (conf_field, conf_value) = conf;
-    Schedule::parse(type_value, conf_value).map_err(|e| match e {
+    Schedule::parse(type_value, Some(conf_value)).map_err(|e| match e {
+        Error::Validation { field, message } if field == "schedule_type" => {
+            Error::validation(type_field, message)
+        }
         Error::Validation { message, .. } => Error::validation(conf_field, message),
-        other => Error::validation(conf_field, other.to_string()),
+        other => other,
     })
 }
 
@@ -373,16 +392,19 @@ fn parse_zone(field: &str, name: &str) -> Result<Tz> {
 
 /// The first fire of a job being started: after now + [`START_DELAY_MS`].
 fn first_fire(plan: &SchedulePlan) -> Result<i64> {
-    let Some(schedule) = &plan.schedule else {
+    if plan.schedule == Schedule::None {
         return Err(Error::validation(
             "scheduleType",
             "schedule type NONE cannot be started; give the job a CRON or FIX_RATE schedule",
         ));
-    };
-    schedule
+    }
+    plan.schedule
         .next_after(now_ms() + START_DELAY_MS, plan.tz)
         .ok_or_else(|| {
-            Error::validation("scheduleConf", "the schedule has no fire time in the future")
+            Error::validation(
+                "scheduleConf",
+                "the schedule has no fire time in the future",
+            )
         })
 }
 
@@ -394,7 +416,11 @@ fn set_schedule(
     plan: &SchedulePlan,
 ) -> Result<()> {
     if desired == 0 {
-        (job.trigger_status, job.trigger_last_time, job.trigger_next_time) = (0, 0, 0);
+        (
+            job.trigger_status,
+            job.trigger_last_time,
+            job.trigger_next_time,
+        ) = (0, 0, 0);
         return Ok(());
     }
     let unchanged = current.is_some_and(|c| {
@@ -404,8 +430,225 @@ fn set_schedule(
             && c.time_zone == job.time_zone
     });
     if !unchanged {
-        (job.trigger_status, job.trigger_last_time, job.trigger_next_time) =
-            (1, 0, first_fire(plan)?);
+        (
+            job.trigger_status,
+            job.trigger_last_time,
+            job.trigger_next_time,
+        ) = (1, 0, first_fire(plan)?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> JobInfo {
+        JobInfo {
+            job_group: 1,
+            job_desc: "demo".into(),
+            schedule_type: "CRON".into(),
+            schedule_conf: Some("0 0/5 * * * ?".into()),
+            executor_handler: Some("demoJobHandler".into()),
+            ..new_job_defaults()
+        }
+    }
+
+    fn field(result: Result<impl std::fmt::Debug>) -> String {
+        match result {
+            Err(Error::Validation { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fields_are_named_in_errors() {
+        assert!(check_fields(&valid()).is_ok());
+        let cases: Vec<(&str, JobInfo)> = vec![
+            (
+                "jobGroup",
+                JobInfo {
+                    job_group: 0,
+                    ..valid()
+                },
+            ),
+            (
+                "jobDesc",
+                JobInfo {
+                    job_desc: String::new(),
+                    ..valid()
+                },
+            ),
+            (
+                "misfireStrategy",
+                JobInfo {
+                    misfire_strategy: "NOPE".into(),
+                    ..valid()
+                },
+            ),
+            (
+                "executorRouteStrategy",
+                JobInfo {
+                    executor_route_strategy: None,
+                    ..valid()
+                },
+            ),
+            (
+                "executorBlockStrategy",
+                JobInfo {
+                    executor_block_strategy: Some("X".into()),
+                    ..valid()
+                },
+            ),
+            (
+                "glueType",
+                JobInfo {
+                    glue_type: "GLUE_COBOL".into(),
+                    ..valid()
+                },
+            ),
+            (
+                "executorHandler",
+                JobInfo {
+                    executor_handler: None,
+                    ..valid()
+                },
+            ),
+            (
+                "executorTimeout",
+                JobInfo {
+                    executor_timeout: -1,
+                    ..valid()
+                },
+            ),
+            (
+                "executorFailRetryCount",
+                JobInfo {
+                    executor_fail_retry_count: -1,
+                    ..valid()
+                },
+            ),
+            (
+                "alarmEmail",
+                JobInfo {
+                    alarm_email: Some("a@b.c,nobody".into()),
+                    ..valid()
+                },
+            ),
+        ];
+        for (expected, job) in cases {
+            assert_eq!(field(check_fields(&job)), expected);
+        }
+        let glue = JobInfo {
+            glue_type: "GLUE_SHELL".into(),
+            executor_handler: None,
+            ..valid()
+        };
+        assert!(check_fields(&glue).is_ok(), "GLUE jobs need no handler");
+        assert_eq!(
+            field(child_ids(&JobInfo {
+                child_jobid: Some("1, x".into()),
+                ..valid()
+            })),
+            "childJobId"
+        );
+        assert_eq!(
+            child_ids(&JobInfo {
+                child_jobid: Some(" 3,4 ".into()),
+                ..valid()
+            })
+            .unwrap(),
+            [3, 4]
+        );
+        let tz = chrono_tz::UTC;
+        assert_eq!(
+            field(schedule_plan(
+                &JobInfo {
+                    schedule_type: "FIX_DELAY".into(),
+                    ..valid()
+                },
+                tz
+            )),
+            "scheduleType"
+        );
+        assert_eq!(
+            field(schedule_plan(
+                &JobInfo {
+                    schedule_conf: Some("0 0 25 * * ?".into()),
+                    ..valid()
+                },
+                tz
+            )),
+            "scheduleConf"
+        );
+        assert_eq!(
+            field(schedule_plan(
+                &JobInfo {
+                    time_zone: Some("Mars/Base".into()),
+                    ..valid()
+                },
+                tz
+            )),
+            "timeZone"
+        );
+    }
+
+    #[test]
+    fn merge_keeps_omitted_fields_and_clears_blank_ones() {
+        let base = JobInfo {
+            author: Some("ops".into()),
+            executor_param: Some("p".into()),
+            ..valid()
+        };
+        let merged = merge(
+            base,
+            JobInput {
+                job_desc: Some("  renamed ".into()),
+                executor_param: Some(String::new()),
+                ..JobInput::default()
+            },
+        );
+        assert_eq!(merged.job_desc, "renamed");
+        assert_eq!(merged.author.as_deref(), Some("ops"));
+        assert_eq!(merged.executor_param, None);
+        assert_eq!(merged.schedule_conf.as_deref(), Some("0 0/5 * * * ?"));
+    }
+
+    #[test]
+    fn starting_puts_the_first_fire_after_the_pre_read_window() {
+        let tz = chrono_tz::UTC;
+        let mut job = valid();
+        let plan = schedule_plan(&job, tz).unwrap();
+        let before = now_ms();
+        set_schedule(&mut job, None, 1, &plan).unwrap();
+        assert_eq!(job.trigger_status, 1);
+        assert!(job.trigger_next_time > before + START_DELAY_MS);
+        // An unchanged running job keeps its next fire; a changed schedule moves it.
+        let running = JobInfo {
+            trigger_next_time: 42,
+            ..job.clone()
+        };
+        let mut same = running.clone();
+        set_schedule(&mut same, Some(&running), 1, &plan).unwrap();
+        assert_eq!(same.trigger_next_time, 42);
+        let mut changed = JobInfo {
+            schedule_conf: Some("0 0 * * * ?".into()),
+            ..running.clone()
+        };
+        let changed_plan = schedule_plan(&changed, tz).unwrap();
+        set_schedule(&mut changed, Some(&running), 1, &changed_plan).unwrap();
+        assert_eq!(changed.trigger_next_time % 3_600_000, 0);
+        let mut stopped = running.clone();
+        set_schedule(&mut stopped, Some(&running), 0, &plan).unwrap();
+        assert_eq!((stopped.trigger_status, stopped.trigger_next_time), (0, 0));
+        let none = JobInfo {
+            schedule_type: "NONE".into(),
+            ..valid()
+        };
+        let none_plan = schedule_plan(&none, tz).unwrap();
+        assert_eq!(
+            field(set_schedule(&mut none.clone(), None, 1, &none_plan)),
+            "scheduleType"
+        );
+    }
 }

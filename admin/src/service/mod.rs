@@ -5,6 +5,7 @@
 //! Nothing here knows about HTTP, and nothing here writes SQL.
 
 pub mod groups;
+pub mod jobs;
 pub mod lifecycle;
 pub mod logs;
 pub mod registry;
