@@ -1,6 +1,7 @@
 //! The `jobwheel-admin` binary: read the configuration, start, stop on Ctrl-C or SIGTERM.
 
 use clap::Parser;
+use jobwheel_admin::app::AppState;
 use jobwheel_admin::config::{Config, Flags};
 
 #[tokio::main]
@@ -11,8 +12,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Config::load(Flags::parse())?;
+    let store =
+        jobwheel_admin::store::connect(&config.database_url, config.database_pool_size).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    jobwheel_admin::server::serve(config, listener, shutdown_signal()).await?;
+    let state = AppState::new(config, store);
+    jobwheel_admin::server::serve(state, listener, shutdown_signal()).await?;
     Ok(())
 }
 

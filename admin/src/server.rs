@@ -1,19 +1,25 @@
 //! Start-up and the HTTP router: configuration and wiring live here, apart from handlers.
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-use crate::config::Config;
+use crate::app::AppState;
 use crate::error::Result;
 
 /// Builds the router, every route nested under the configured context path.
-pub fn router(config: &Config) -> Router {
-    let routes = Router::new().route("/healthz", get(healthz));
-    if config.context_path.is_empty() {
+pub fn router(state: AppState) -> Router {
+    let context_path = state.config.context_path.clone();
+    let routes = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state);
+    if context_path.is_empty() {
         routes
     } else {
-        Router::new().nest(&config.context_path, routes)
+        Router::new().nest(&context_path, routes)
     }
 }
 
@@ -22,18 +28,34 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Readiness: the database answers and its schema is the one this admin needs. A load
+/// balancer stops sending traffic to an admin whose database is gone.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready".to_string()),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: database unreachable or not migrated".to_string(),
+            )
+        }
+    }
+}
+
 /// Serves until `shutdown` resolves.
 pub async fn serve(
-    config: Config,
+    state: AppState,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    let config = state.config.clone();
     if config.access_token.is_none() {
         tracing::warn!(
             "no access_token configured: executors and this admin will not authenticate each other; set JOBWHEEL_ACCESS_TOKEN in production"
         );
     }
-    let app = router(&config);
+    let app = router(state);
     tracing::info!(address = %listener.local_addr()?, context_path = %config.context_path, "jobwheel admin listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

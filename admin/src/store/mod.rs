@@ -7,9 +7,24 @@
 //! conformance tests in `tests/` run every operation against both.
 //!
 //! The store is deliberately dumb: it takes and returns rows ([`model`]) and knows nothing of
-//! cron, routing or time zones. Naive DATETIMEs arrive already converted by the caller.
+//! cron, routing or time zones. Naive DATETIMEs arrive already converted by the caller
+//! (and are stored to the whole second, as MySQL's DATETIME keeps them).
+//!
+//! Both implementations share one body of SQL ([`sql_store`]) over a small [`dialect`]
+//! trait; the schema lives in `migrations/mysql` and `migrations/sqlite` and is applied at
+//! start-up by [`migrate`].
 
+mod bind;
+mod dialect;
+mod migrate;
 pub mod model;
+mod mysql;
+mod rows;
+mod sql;
+mod sql_store;
+mod sqlite;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
@@ -17,6 +32,24 @@ use jobwheel_executor::protocol::RegistryParam;
 
 use crate::error::Result;
 pub use model::*;
+
+/// Opens the database of `url` and brings its schema up to date: `mysql://…` or
+/// `mariadb://…` (MySQL 8 / MariaDB 10.5+), or `sqlite://FILE` (created if missing; one
+/// admin per file). An existing XXL-JOB 2.4–3.4 database is adopted as it is, gaining only
+/// Jobwheel's nullable `jobwheel_*` columns.
+pub async fn connect(url: &str, pool_size: u32) -> Result<Arc<dyn Store>> {
+    let pool_size = pool_size.max(1);
+    if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+        mysql::open(url, pool_size).await
+    } else if url.starts_with("sqlite:") {
+        sqlite::open(url, pool_size).await
+    } else {
+        Err(crate::Error::validation(
+            "database_url",
+            "must start with sqlite://, mysql:// or mariadb://",
+        ))
+    }
+}
 
 /// The admin's persistence. Implementations must be safe to share across tasks.
 #[async_trait]

@@ -92,7 +92,7 @@ pub struct GroupFields {
 }
 
 /// A job (`xxl_job_info`).
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, sqlx::FromRow)]
 pub struct JobInfo {
     /// `id`.
     pub id: i32,
@@ -143,11 +143,12 @@ pub struct JobInfo {
     /// `trigger_next_time`: epoch ms.
     pub trigger_next_time: i64,
     /// `jobwheel_time_zone`: IANA zone of the schedule; `None` means the admin's default.
+    #[sqlx(rename = "jobwheel_time_zone")]
     pub time_zone: Option<String>,
 }
 
 /// One heartbeat row (`xxl_job_registry`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RegistryRow {
     /// `id`.
     pub id: i64,
@@ -199,7 +200,7 @@ impl FireState {
 }
 
 /// One trigger of one job on one executor shard (`xxl_job_log`).
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, sqlx::FromRow)]
 pub struct JobLog {
     /// `id` = the logId executors see.
     pub id: i64,
@@ -233,11 +234,20 @@ pub struct JobLog {
     pub alarm_status: i8,
     /// `jobwheel_fire_at`: the scheduled instant in epoch ms (ms precision, unlike
     /// `trigger_time`).
+    #[sqlx(rename = "jobwheel_fire_at")]
     pub fire_at: Option<i64>,
     /// `jobwheel_fire_state`.
+    #[sqlx(rename = "jobwheel_fire_state", try_from = "i8")]
     pub fire_state: FireState,
     /// `jobwheel_trigger_type`: CRON, MANUAL, RETRY, PARENT, API, MISFIRE.
+    #[sqlx(rename = "jobwheel_trigger_type")]
     pub trigger_type: Option<String>,
+}
+
+impl From<i8> for FireState {
+    fn from(value: i8) -> Self {
+        Self::from_db(value)
+    }
 }
 
 /// A log row to insert: a durable fire intent (`Pending`) or a fire already being

@@ -1,0 +1,342 @@
+//! SQL text and query building shared by both dialects.
+//!
+//! Column lists are explicit (never `SELECT *`) because an adopted XXL-JOB database may
+//! carry columns of other versions. User input only ever reaches SQL as a bound parameter;
+//! LIKE patterns are escaped so `%`, `_` and `!` in a filter match themselves.
+
+use chrono::{NaiveDateTime, Timelike};
+use sqlx::QueryBuilder;
+use sqlx::query_builder::Separated;
+
+use super::bind::{Binder, Value};
+use super::model::{
+    FireState, GroupFilter, JobFilter, JobInfo, LogFilter, LogStatus, NewLog, ScheduleUpdate,
+};
+
+pub(crate) const GROUP_COLUMNS: &str = "SELECT id, app_name, title, address_type, address_list, \
+     update_time, jobwheel_access_token, jobwheel_protocol FROM xxl_job_group";
+
+pub(crate) const JOB_COLUMNS: &str = "SELECT id, job_group, job_desc, add_time, update_time, \
+     author, alarm_email, schedule_type, schedule_conf, misfire_strategy, \
+     executor_route_strategy, executor_handler, executor_param, executor_block_strategy, \
+     executor_timeout, executor_fail_retry_count, glue_type, glue_source, glue_remark, \
+     glue_updatetime, child_jobid, trigger_status, trigger_last_time, trigger_next_time, \
+     jobwheel_time_zone FROM xxl_job_info";
+
+pub(crate) const LOG_COLUMNS: &str = "SELECT id, job_group, job_id, executor_address, \
+     executor_handler, executor_param, executor_sharding_param, executor_fail_retry_count, \
+     trigger_time, trigger_code, trigger_msg, handle_time, handle_code, handle_msg, \
+     alarm_status, jobwheel_fire_at, jobwheel_fire_state, jobwheel_trigger_type FROM xxl_job_log";
+
+pub(crate) const REGISTRY_COLUMNS: &str =
+    "SELECT id, registry_group, registry_key, registry_value, update_time FROM xxl_job_registry";
+
+/// The columns a job's insert and update write, in bind order of [`push_job_values`].
+pub(crate) const JOB_WRITE_COLUMNS: [&str; 24] = [
+    "job_group",
+    "job_desc",
+    "add_time",
+    "update_time",
+    "author",
+    "alarm_email",
+    "schedule_type",
+    "schedule_conf",
+    "misfire_strategy",
+    "executor_route_strategy",
+    "executor_handler",
+    "executor_param",
+    "executor_block_strategy",
+    "executor_timeout",
+    "executor_fail_retry_count",
+    "glue_type",
+    "glue_source",
+    "glue_remark",
+    "glue_updatetime",
+    "child_jobid",
+    "trigger_status",
+    "trigger_last_time",
+    "trigger_next_time",
+    "jobwheel_time_zone",
+];
+
+/// Columns of a new log row, in bind order of [`push_log_values`].
+pub(crate) const LOG_INSERT: &str = "INSERT INTO xxl_job_log (job_group, job_id, trigger_time, \
+     trigger_code, handle_code, executor_fail_retry_count, executor_param, \
+     executor_sharding_param, jobwheel_fire_at, jobwheel_fire_state, jobwheel_trigger_type, \
+     jobwheel_batch) ";
+
+/// Rows per multi-row statement of the scan: far below both databases' parameter limits
+/// (SQLite 32,766; MySQL 65,535) and small enough to keep each statement short.
+pub(crate) const SCAN_BATCH: usize = 500;
+
+/// The longest `handle_msg` kept, in characters (XXL-JOB's limit).
+pub(crate) const HANDLE_MSG_MAX_CHARS: usize = 15_000;
+
+/// A DATETIME as both databases store it: whole seconds (MySQL would round, SQLite keep
+/// fractions), so the same value reads back from either.
+pub(crate) fn seconds(t: NaiveDateTime) -> NaiveDateTime {
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
+/// `%text%` with LIKE's wildcards escaped by `!` (used as `LIKE ? ESCAPE '!'`, which both
+/// databases read the same way, unlike a backslash).
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Cuts `msg` to [`HANDLE_MSG_MAX_CHARS`] characters.
+pub(crate) fn truncate_handle_msg(msg: &str) -> &str {
+    match msg.char_indices().nth(HANDLE_MSG_MAX_CHARS) {
+        Some((end, _)) => &msg[..end],
+        None => msg,
+    }
+}
+
+/// One condition of a list query.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cond {
+    /// `column = value`.
+    Eq(&'static str, i64),
+    /// `column LIKE %value% ESCAPE '!'`.
+    Contains(&'static str, String),
+    /// `column >= value`.
+    From(&'static str, NaiveDateTime),
+    /// `column <= value`.
+    To(&'static str, NaiveDateTime),
+    /// Fixed SQL without parameters.
+    Sql(&'static str),
+}
+
+pub(crate) fn group_conds(filter: &GroupFilter) -> Vec<Cond> {
+    let mut conds = Vec::new();
+    contains(&mut conds, "app_name", &filter.app_name);
+    contains(&mut conds, "title", &filter.title);
+    conds
+}
+
+pub(crate) fn job_conds(filter: &JobFilter) -> Vec<Cond> {
+    let mut conds = Vec::new();
+    if let Some(group) = filter.job_group {
+        conds.push(Cond::Eq("job_group", group.into()));
+    }
+    if let Some(status) = filter.trigger_status {
+        conds.push(Cond::Eq("trigger_status", status.into()));
+    }
+    contains(&mut conds, "job_desc", &filter.job_desc);
+    contains(&mut conds, "executor_handler", &filter.executor_handler);
+    contains(&mut conds, "author", &filter.author);
+    conds
+}
+
+pub(crate) fn log_conds(filter: &LogFilter) -> Vec<Cond> {
+    let mut conds = Vec::new();
+    if let Some(group) = filter.job_group {
+        conds.push(Cond::Eq("job_group", group.into()));
+    }
+    if let Some(job) = filter.job_id {
+        conds.push(Cond::Eq("job_id", job.into()));
+    }
+    if let Some(status) = filter.status {
+        // PROTOCOL.md §6.1, the console's `logStatus`.
+        conds.push(Cond::Sql(match status {
+            LogStatus::Success => "handle_code = 200",
+            LogStatus::Failure => "(trigger_code NOT IN (0, 200) OR handle_code NOT IN (0, 200))",
+            LogStatus::Running => "(trigger_code = 200 AND handle_code = 0)",
+        }));
+    }
+    if let Some(from) = filter.from {
+        conds.push(Cond::From("trigger_time", seconds(from)));
+    }
+    if let Some(to) = filter.to {
+        conds.push(Cond::To("trigger_time", seconds(to)));
+    }
+    conds
+}
+
+/// Blank filters filter nothing.
+fn contains(conds: &mut Vec<Cond>, column: &'static str, value: &Option<String>) {
+    if let Some(text) = value.as_deref().filter(|t| !t.is_empty()) {
+        conds.push(Cond::Contains(column, contains_pattern(text)));
+    }
+}
+
+/// Appends ` WHERE a AND b …` (nothing for no conditions).
+pub(crate) fn push_where<DB: Binder>(qb: &mut QueryBuilder<DB>, conds: &[Cond]) {
+    for (i, cond) in conds.iter().enumerate() {
+        qb.push(if i == 0 { " WHERE " } else { " AND " });
+        let (column, operator, value) = match cond {
+            Cond::Eq(column, value) => (column, " = ", Value::from(*value)),
+            Cond::Contains(column, pattern) => (column, " LIKE ", Value::from(pattern)),
+            Cond::From(column, time) => (column, " >= ", Value::from(*time)),
+            Cond::To(column, time) => (column, " <= ", Value::from(*time)),
+            Cond::Sql(sql) => {
+                qb.push(sql);
+                continue;
+            }
+        };
+        qb.push(column).push(operator);
+        DB::push(qb, value);
+        if matches!(cond, Cond::Contains(..)) {
+            qb.push(" ESCAPE '!'");
+        }
+    }
+}
+
+/// Binds `values` as the items of a separated list (`?, ?, …`).
+fn push_list<DB: Binder>(
+    list: &mut Separated<'_, DB, &'static str>,
+    values: impl IntoIterator<Item = Value>,
+) {
+    for value in values {
+        list.push("");
+        DB::push_unseparated(list, value);
+    }
+}
+
+/// A job's values in the order of [`JOB_WRITE_COLUMNS`].
+fn job_values(job: &JobInfo) -> [Value; 24] {
+    [
+        job.job_group.into(),
+        (&job.job_desc).into(),
+        job.add_time.into(),
+        job.update_time.into(),
+        (&job.author).into(),
+        (&job.alarm_email).into(),
+        (&job.schedule_type).into(),
+        (&job.schedule_conf).into(),
+        (&job.misfire_strategy).into(),
+        (&job.executor_route_strategy).into(),
+        (&job.executor_handler).into(),
+        (&job.executor_param).into(),
+        (&job.executor_block_strategy).into(),
+        job.executor_timeout.into(),
+        job.executor_fail_retry_count.into(),
+        (&job.glue_type).into(),
+        (&job.glue_source).into(),
+        (&job.glue_remark).into(),
+        job.glue_updatetime.into(),
+        (&job.child_jobid).into(),
+        job.trigger_status.into(),
+        job.trigger_last_time.into(),
+        job.trigger_next_time.into(),
+        (&job.time_zone).into(),
+    ]
+}
+
+/// A job's [`JOB_WRITE_COLUMNS`] values: `?, ?, …` for an INSERT's `VALUES (…)`, or
+/// `col_a = ?, col_b = ?, …` for an UPDATE's `SET` (`assign`).
+pub(crate) fn push_job_values<DB: Binder>(qb: &mut QueryBuilder<DB>, job: &JobInfo, assign: bool) {
+    let mut list = qb.separated(", ");
+    if !assign {
+        push_list(&mut list, job_values(job));
+        return;
+    }
+    for (column, value) in JOB_WRITE_COLUMNS.iter().zip(job_values(job)) {
+        list.push(column).push_unseparated(" = ");
+        DB::push_unseparated(&mut list, value);
+    }
+}
+
+/// `VALUES (…), (…)` of new log rows in the order of [`LOG_INSERT`]; `state` overrides
+/// each row's fire state, `batch` tags the rows with a scan's token.
+pub(crate) fn push_log_values<DB: Binder>(
+    qb: &mut QueryBuilder<DB>,
+    logs: &[NewLog],
+    state: Option<FireState>,
+    batch: Option<i64>,
+) {
+    qb.push_values(logs, |mut row, log| {
+        push_list(
+            &mut row,
+            [
+                log.job_group.into(),
+                log.job_id.into(),
+                log.trigger_time.into(),
+                Value::Int(0),
+                Value::Int(0),
+                log.executor_fail_retry_count.into(),
+                (&log.executor_param).into(),
+                (&log.executor_sharding_param).into(),
+                log.fire_at.into(),
+                state.unwrap_or(log.fire_state).as_db().into(),
+                (&log.trigger_type).into(),
+                batch.into(),
+            ],
+        );
+    });
+}
+
+/// One `UPDATE` of many jobs' schedule state (`CASE id WHEN …`), guarded by
+/// `trigger_status = 1` so a job stopped meanwhile stays stopped.
+pub(crate) fn push_schedule_updates<DB: Binder>(
+    qb: &mut QueryBuilder<DB>,
+    updates: &[ScheduleUpdate],
+) {
+    let case = |qb: &mut QueryBuilder<DB>,
+                column: &str,
+                value: &dyn Fn(&ScheduleUpdate) -> Option<Value>| {
+        qb.push(column).push(" = CASE id");
+        for u in updates {
+            if let Some(v) = value(u) {
+                qb.push(" WHEN ");
+                DB::push(qb, u.job_id.into());
+                qb.push(" THEN ");
+                DB::push(qb, v);
+            }
+        }
+        qb.push(" ELSE ").push(column).push(" END");
+    };
+    qb.push("UPDATE xxl_job_info SET ");
+    case(qb, "trigger_last_time", &|u| Some(u.last.into()));
+    qb.push(", ");
+    case(qb, "trigger_next_time", &|u| Some(u.next.into()));
+    if updates.iter().any(|u| u.status.is_some()) {
+        qb.push(", ");
+        case(qb, "trigger_status", &|u| u.status.map(Value::from));
+    }
+    qb.push(" WHERE trigger_status = 1 AND id IN (");
+    push_list(
+        &mut qb.separated(", "),
+        updates.iter().map(|u| u.job_id.into()),
+    );
+    qb.push(")");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_and_the_escape_char_are_escaped() {
+        assert_eq!(contains_pattern("50%_a!b'"), "%50!%!_a!!b'%");
+        assert_eq!(contains_pattern(""), "%%");
+    }
+
+    #[test]
+    fn handle_msg_is_cut_at_a_char_boundary() {
+        let long = "é".repeat(HANDLE_MSG_MAX_CHARS + 10);
+        assert_eq!(
+            truncate_handle_msg(&long).chars().count(),
+            HANDLE_MSG_MAX_CHARS
+        );
+        assert_eq!(truncate_handle_msg("short"), "short");
+    }
+
+    #[test]
+    fn blank_filters_filter_nothing() {
+        let filter = JobFilter {
+            job_desc: Some(String::new()),
+            ..JobFilter::default()
+        };
+        assert!(job_conds(&filter).is_empty());
+    }
+}

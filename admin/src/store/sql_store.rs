@@ -1,0 +1,643 @@
+//! The [`Store`] over any [`Dialect`]: the one implementation of every operation, shared
+//! by MySQL/MariaDB and SQLite so the two cannot drift apart.
+
+use std::any::Any;
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use jobwheel_executor::protocol::RegistryParam;
+use sqlx::{Executor, FromRow, IntoArguments, Pool, QueryBuilder, Transaction};
+
+use super::bind::{Arg, Value};
+use super::dialect::Dialect;
+use super::model::*;
+use super::rows::{FireRow, GroupRow, protocol_to_db};
+use super::sql::{self, Cond};
+use super::{Store, migrate};
+use crate::error::{Error, Result};
+
+/// A pool of one dialect, plus whatever must live as long as it (SQLite's lock file).
+pub(crate) struct SqlStore<DB: Dialect> {
+    pool: Pool<DB>,
+    _guard: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// A store over a migrated pool; `guard` is dropped with the store.
+    pub(crate) fn new(pool: Pool<DB>, guard: Option<Box<dyn Any + Send + Sync>>) -> Self {
+        Self {
+            pool,
+            _guard: guard,
+        }
+    }
+}
+
+/// Maps a unique-key violation to [`Error::Conflict`].
+fn conflict(what: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(what()),
+        _ => Error::Database(error),
+    }
+}
+
+fn page_bounds(page: Page) -> (i64, i64) {
+    (page.limit.max(0), page.offset.max(0))
+}
+
+#[async_trait]
+impl<DB: Dialect> Store for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (Option<i64>,): FromRow<'r, DB::Row>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> GroupRow: FromRow<'r, DB::Row>,
+    for<'r> FireRow: FromRow<'r, DB::Row>,
+    for<'r> JobInfo: FromRow<'r, DB::Row>,
+    for<'r> JobLog: FromRow<'r, DB::Row>,
+    for<'r> RegistryRow: FromRow<'r, DB::Row>,
+{
+    async fn ping(&self) -> Result<()> {
+        // Reachable *and* migrated: the readiness probe's two conditions in one query.
+        let (version,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(version) FROM jobwheel_schema_version")
+                .fetch_one(&self.pool)
+                .await?;
+        let latest = migrate::latest::<DB>();
+        if version.unwrap_or(0) < latest {
+            return Err(Error::Internal(format!(
+                "{} schema at version {version:?}, this admin needs {latest}",
+                DB::LABEL
+            )));
+        }
+        Ok(())
+    }
+
+    // ---- executor groups -------------------------------------------------------------
+
+    async fn list_groups(&self, filter: &GroupFilter, page: Page) -> Result<(Vec<JobGroup>, i64)> {
+        let (rows, total) = self
+            .list::<GroupRow>(
+                sql::GROUP_COLUMNS,
+                "xxl_job_group",
+                &sql::group_conds(filter),
+                "app_name, id",
+                page,
+            )
+            .await?;
+        Ok((rows.into_iter().map(JobGroup::from).collect(), total))
+    }
+
+    async fn all_groups(&self) -> Result<Vec<JobGroup>> {
+        let rows: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} ORDER BY app_name, id",
+            sql::GROUP_COLUMNS
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(JobGroup::from).collect())
+    }
+
+    async fn get_group(&self, id: i32) -> Result<Option<JobGroup>> {
+        let row: Option<GroupRow> = self.by_id(sql::GROUP_COLUMNS, id.into()).await?;
+        Ok(row.map(JobGroup::from))
+    }
+
+    async fn get_group_by_app_name(&self, app_name: &str) -> Result<Option<JobGroup>> {
+        let row: Option<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE app_name = ? ORDER BY id LIMIT 1",
+            sql::GROUP_COLUMNS
+        )))
+        .arg(app_name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(JobGroup::from))
+    }
+
+    async fn insert_group(&self, fields: &GroupFields, now: NaiveDateTime) -> Result<i32> {
+        let mut tx = self.begin_write().await?;
+        // XXL-JOB ≤ 3.4 has no unique key on app_name: check, and let a fresh database's
+        // unique key catch the race.
+        self.refuse_taken_app_name(&mut tx, &fields.app_name, None)
+            .await?;
+        let result = sqlx::query(
+            "INSERT INTO xxl_job_group (app_name, title, address_type, address_list, \
+             update_time, jobwheel_access_token, jobwheel_protocol) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .args(group_values(fields, now))
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict(|| app_name_taken(&fields.app_name)))?;
+        tx.commit().await?;
+        i32::try_from(DB::last_insert_id(&result))
+            .map_err(|_| Error::Internal("group id out of range".into()))
+    }
+
+    async fn update_group(
+        &self,
+        id: i32,
+        fields: &GroupFields,
+        now: NaiveDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let (exists,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM xxl_job_group WHERE id = ?")
+            .arg(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if exists == 0 {
+            return Ok(false);
+        }
+        self.refuse_taken_app_name(&mut tx, &fields.app_name, Some(id))
+            .await?;
+        let result = sqlx::query(
+            "UPDATE xxl_job_group SET app_name = ?, title = ?, address_type = ?, \
+             address_list = ?, update_time = ?, jobwheel_access_token = ?, \
+             jobwheel_protocol = ? WHERE id = ?",
+        )
+        .args(group_values(fields, now))
+        .arg(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict(|| app_name_taken(&fields.app_name)))?;
+        tx.commit().await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    async fn delete_group(&self, id: i32) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let app_name: Option<(String,)> =
+            sqlx::query_as("SELECT app_name FROM xxl_job_group WHERE id = ?")
+                .arg(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((app_name,)) = app_name else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "DELETE FROM xxl_job_registry WHERE registry_group = 'EXECUTOR' AND registry_key = ?",
+        )
+        .arg(app_name)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM xxl_job_group WHERE id = ?")
+            .arg(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn set_group_addresses(
+        &self,
+        id: i32,
+        address_list: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<()> {
+        sqlx::query("UPDATE xxl_job_group SET address_list = ?, update_time = ? WHERE id = ?")
+            .arg(address_list)
+            .arg(now)
+            .arg(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn count_jobs_in_group(&self, group_id: i32) -> Result<i64> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM xxl_job_info WHERE job_group = ?")
+                .arg(group_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count)
+    }
+
+    // ---- executor registry -----------------------------------------------------------
+
+    async fn registry_save(&self, param: &RegistryParam, now: NaiveDateTime) -> Result<()> {
+        // UPDATE, then INSERT if nothing matched: works whether `i_g_k_v` is unique (2.5+,
+        // and databases Jobwheel created) or not (XXL-JOB ≤ 2.4).
+        if self.registry_touch(param, now).await? {
+            return Ok(());
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO xxl_job_registry (registry_group, registry_key, registry_value, \
+             update_time) VALUES (?, ?, ?, ?)",
+        )
+        .arg(param.registry_group.as_str())
+        .arg(param.registry_key.as_str())
+        .arg(param.registry_value.as_str())
+        .arg(now)
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            // Another admin inserted the same heartbeat between our UPDATE and INSERT.
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                self.registry_touch(param, now).await.map(|_| ())
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn registry_remove(&self, param: &RegistryParam) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM xxl_job_registry WHERE registry_group = ? AND registry_key = ? \
+             AND registry_value = ?",
+        )
+        .arg(param.registry_group.as_str())
+        .arg(param.registry_key.as_str())
+        .arg(param.registry_value.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn registry_delete_dead(&self, before: NaiveDateTime) -> Result<u64> {
+        let result = sqlx::query("DELETE FROM xxl_job_registry WHERE update_time < ?")
+            .arg(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&result))
+    }
+
+    async fn registry_alive(&self, after: NaiveDateTime) -> Result<Vec<RegistryRow>> {
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE update_time > ? ORDER BY id",
+            sql::REGISTRY_COLUMNS
+        )))
+        .arg(after)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    // ---- jobs ------------------------------------------------------------------------
+
+    async fn list_jobs(&self, filter: &JobFilter, page: Page) -> Result<(Vec<JobInfo>, i64)> {
+        self.list(
+            sql::JOB_COLUMNS,
+            "xxl_job_info",
+            &sql::job_conds(filter),
+            "id DESC",
+            page,
+        )
+        .await
+    }
+
+    async fn get_job(&self, id: i32) -> Result<Option<JobInfo>> {
+        self.by_id(sql::JOB_COLUMNS, id.into()).await
+    }
+
+    async fn insert_job(&self, job: &JobInfo) -> Result<i32> {
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO xxl_job_info (");
+        qb.push(sql::JOB_WRITE_COLUMNS.join(", "))
+            .push(") VALUES (");
+        sql::push_job_values(&mut qb, job, false);
+        qb.push(")");
+        let result = qb.build().execute(&self.pool).await?;
+        i32::try_from(DB::last_insert_id(&result))
+            .map_err(|_| Error::Internal("job id out of range".into()))
+    }
+
+    async fn update_job(&self, job: &JobInfo) -> Result<bool> {
+        let mut qb = QueryBuilder::<DB>::new("UPDATE xxl_job_info SET ");
+        sql::push_job_values(&mut qb, job, true);
+        qb.push(" WHERE id = ");
+        DB::push(&mut qb, job.id.into());
+        let result = qb.build().execute(&self.pool).await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    async fn delete_job(&self, id: i32) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        for statement in [
+            "DELETE FROM xxl_job_log WHERE job_id = ?",
+            "DELETE FROM xxl_job_logglue WHERE job_id = ?",
+        ] {
+            sqlx::query(statement).arg(id).execute(&mut *tx).await?;
+        }
+        let result = sqlx::query("DELETE FROM xxl_job_info WHERE id = ?")
+            .arg(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    async fn set_job_schedule(&self, id: i32, status: i8, last: i64, next: i64) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_info SET trigger_status = ?, trigger_last_time = ?, \
+             trigger_next_time = ? WHERE id = ?",
+        )
+        .arg(status)
+        .arg(last)
+        .arg(next)
+        .arg(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    // ---- the scan --------------------------------------------------------------------
+
+    async fn schedule_scan(
+        &self,
+        window_end: i64,
+        limit: i64,
+        plan: &mut (dyn FnMut(Vec<JobInfo>) -> ScanPlan + Send),
+    ) -> Result<Vec<RecordedFire>> {
+        let mut tx = self.begin_write().await?;
+        self.lock_schedule(&mut tx).await?;
+        let jobs: Vec<JobInfo> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE trigger_status = 1 AND trigger_next_time <= ? ORDER BY id LIMIT ?",
+            sql::JOB_COLUMNS
+        )))
+        .arg(window_end)
+        .arg(limit.max(0))
+        .fetch_all(&mut *tx)
+        .await?;
+        if jobs.is_empty() {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let ScanPlan { updates, fires } = plan(jobs);
+        for batch in updates.chunks(sql::SCAN_BATCH) {
+            let mut qb = QueryBuilder::<DB>::new("");
+            sql::push_schedule_updates(&mut qb, batch);
+            qb.build().execute(&mut *tx).await?;
+        }
+        let recorded = record_fires(&mut tx, &fires).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn claim_fire(&self, log_id: i64) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log SET jobwheel_fire_state = 2 \
+             WHERE id = ? AND jobwheel_fire_state = 1",
+        )
+        .arg(log_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn orphan_fires(&self, due_before: i64, limit: i64) -> Result<Vec<JobLog>> {
+        let logs = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE jobwheel_fire_state = 1 AND jobwheel_fire_at < ? \
+             ORDER BY jobwheel_fire_at, id LIMIT ?",
+            sql::LOG_COLUMNS
+        )))
+        .arg(due_before)
+        .arg(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(logs)
+    }
+
+    // ---- logs ------------------------------------------------------------------------
+
+    async fn insert_log(&self, log: &NewLog) -> Result<i64> {
+        let mut qb = QueryBuilder::<DB>::new(sql::LOG_INSERT);
+        sql::push_log_values(&mut qb, std::slice::from_ref(log), None, None);
+        let result = qb.build().execute(&self.pool).await?;
+        Ok(DB::last_insert_id(&result))
+    }
+
+    async fn record_trigger(&self, log_id: i64, record: &TriggerRecord) -> Result<()> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log SET trigger_code = ?, trigger_msg = ?, executor_address = ?, \
+             executor_handler = ?, executor_param = ?, executor_sharding_param = ?, \
+             executor_fail_retry_count = ?, jobwheel_fire_state = 0 WHERE id = ?",
+        )
+        .arg(record.trigger_code)
+        .arg(record.trigger_msg.as_str())
+        .arg(&record.executor_address)
+        .arg(&record.executor_handler)
+        .arg(&record.executor_param)
+        .arg(&record.executor_sharding_param)
+        .arg(record.executor_fail_retry_count)
+        .arg(log_id)
+        .execute(&self.pool)
+        .await?;
+        if DB::rows_affected(&result) == 0 {
+            return Err(Error::NotFound(format!("log {log_id}")));
+        }
+        Ok(())
+    }
+
+    async fn complete_log(
+        &self,
+        log_id: i64,
+        handle_code: i32,
+        handle_msg: &str,
+        handle_time: NaiveDateTime,
+    ) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log SET handle_time = ?, handle_code = ?, handle_msg = ? \
+             WHERE id = ? AND handle_code = 0",
+        )
+        .arg(handle_time)
+        .arg(handle_code)
+        .arg(sql::truncate_handle_msg(handle_msg))
+        .arg(log_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn get_log(&self, id: i64) -> Result<Option<JobLog>> {
+        self.by_id(sql::LOG_COLUMNS, id.into()).await
+    }
+
+    async fn list_logs(&self, filter: &LogFilter, page: Page) -> Result<(Vec<JobLog>, i64)> {
+        self.list(
+            sql::LOG_COLUMNS,
+            "xxl_job_log",
+            &sql::log_conds(filter),
+            "id DESC",
+            page,
+        )
+        .await
+    }
+}
+
+/// Helpers of the shared implementation (same bounds as the [`Store`] impl above).
+impl<DB: Dialect> SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
+{
+    /// A transaction that will write (SQLite: `BEGIN IMMEDIATE`).
+    async fn begin_write(&self) -> Result<Transaction<'static, DB>> {
+        Ok(match DB::BEGIN_WRITE {
+            Some(begin) => self.pool.begin_with(begin).await?,
+            None => self.pool.begin().await?,
+        })
+    }
+
+    /// Takes the cluster's schedule lock for the rest of `tx`, re-creating the lock row if
+    /// someone deleted it (without it the lock would silently lock nothing).
+    async fn lock_schedule(&self, tx: &mut Transaction<'static, DB>) -> Result<()> {
+        let row: Option<(String,)> = sqlx::query_as(DB::LOCK_SCHEDULE)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if row.is_none() {
+            tracing::warn!("the schedule_lock row was missing; re-creating it");
+            sqlx::query(DB::ENSURE_LOCK_ROW).execute(&mut **tx).await?;
+            sqlx::query_as::<_, (String,)>(DB::LOCK_SCHEDULE)
+                .fetch_one(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Conflict when `app_name` belongs to a group other than `except`.
+    async fn refuse_taken_app_name(
+        &self,
+        tx: &mut Transaction<'static, DB>,
+        app_name: &str,
+        except: Option<i32>,
+    ) -> Result<()> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM xxl_job_group WHERE app_name = ? AND id <> ?")
+                .arg(app_name)
+                .arg(except.unwrap_or(-1))
+                .fetch_one(&mut **tx)
+                .await?;
+        if count > 0 {
+            return Err(Error::Conflict(app_name_taken(app_name)));
+        }
+        Ok(())
+    }
+
+    /// Refreshes a heartbeat row's time; false when there is none.
+    async fn registry_touch(&self, param: &RegistryParam, now: NaiveDateTime) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_registry SET update_time = ? WHERE registry_group = ? \
+             AND registry_key = ? AND registry_value = ?",
+        )
+        .arg(now)
+        .arg(param.registry_group.as_str())
+        .arg(param.registry_key.as_str())
+        .arg(param.registry_value.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    /// The row of `select` with primary key `id`.
+    async fn by_id<T>(&self, select: &str, id: Value) -> Result<Option<T>>
+    where
+        for<'r> T: FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} WHERE id = ?")))
+            .arg(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row)
+    }
+
+    /// A page of `select` rows matching `conds`, and how many match in all.
+    async fn list<T>(
+        &self,
+        select: &str,
+        table: &str,
+        conds: &[Cond],
+        order_by: &str,
+        page: Page,
+    ) -> Result<(Vec<T>, i64)>
+    where
+        for<'r> T: FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        let (limit, offset) = page_bounds(page);
+        let mut qb = QueryBuilder::<DB>::new(select);
+        sql::push_where(&mut qb, conds);
+        qb.push(" ORDER BY ").push(order_by).push(" LIMIT ");
+        DB::push(&mut qb, limit.into());
+        qb.push(" OFFSET ");
+        DB::push(&mut qb, offset.into());
+        let rows = qb.build_query_as::<T>().fetch_all(&self.pool).await?;
+        let mut count = QueryBuilder::<DB>::new(format!("SELECT COUNT(*) FROM {table}"));
+        sql::push_where(&mut count, conds);
+        let (total,) = count
+            .build_query_as::<(i64,)>()
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((rows, total))
+    }
+}
+
+/// Inserts a scan's fires as `Pending` log rows and reads back their ids.
+///
+/// Ids come back by a random per-scan token (`jobwheel_batch`) above the largest id seen
+/// before the insert, not from `LAST_INSERT_ID()`: MySQL only promises consecutive ids for
+/// a multi-row insert with `innodb_autoinc_lock_mode` ≤ 1, and a manual trigger may insert
+/// concurrently. Ids only grow, so the range scan on the primary key stays short.
+async fn record_fires<DB: Dialect>(
+    tx: &mut Transaction<'static, DB>,
+    fires: &[NewLog],
+) -> Result<Vec<RecordedFire>>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> FireRow: FromRow<'r, DB::Row>,
+{
+    if fires.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (max_before,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM xxl_job_log")
+        .fetch_one(&mut **tx)
+        .await?;
+    let token = rand::random::<i64>();
+    for batch in fires.chunks(sql::SCAN_BATCH) {
+        let mut qb = QueryBuilder::<DB>::new(sql::LOG_INSERT);
+        sql::push_log_values(&mut qb, batch, Some(FireState::Pending), Some(token));
+        qb.build().execute(&mut **tx).await?;
+    }
+    let rows: Vec<FireRow> = sqlx::query_as(
+        "SELECT id, job_id, jobwheel_fire_at FROM xxl_job_log \
+         WHERE id > ? AND jobwheel_batch = ? ORDER BY id",
+    )
+    .arg(max_before)
+    .arg(token)
+    .fetch_all(&mut **tx)
+    .await?;
+    if rows.len() != fires.len() {
+        return Err(Error::Internal(format!(
+            "scan inserted {} fires but read back {}",
+            fires.len(),
+            rows.len()
+        )));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| RecordedFire {
+            log_id: row.id,
+            job_id: row.job_id,
+            fire_at: row.jobwheel_fire_at.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// A group's columns in the order `app_name, title, address_type, address_list,
+/// update_time, jobwheel_access_token, jobwheel_protocol`.
+fn group_values(fields: &GroupFields, now: NaiveDateTime) -> [Value; 7] {
+    [
+        (&fields.app_name).into(),
+        (&fields.title).into(),
+        fields.address_type.as_db().into(),
+        (&fields.address_list).into(),
+        now.into(),
+        (&fields.access_token).into(),
+        fields.protocol.map(protocol_to_db).into(),
+    ]
+}
+
+fn app_name_taken(app_name: &str) -> String {
+    format!("an executor group with app name `{app_name}` already exists")
+}

@@ -1,0 +1,829 @@
+//! The store's contract, checked against every database it supports: each test runs on
+//! SQLite and, when `JOBWHEEL_TEST_MYSQL_URL` is set, on a fresh MariaDB database.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use common::{each_store, group_fields, job, naive, new_log};
+use jobwheel_admin::Error;
+use jobwheel_admin::store::{
+    AddressType, FireState, GroupFilter, JobFilter, JobInfo, LogFilter, LogStatus, NewLog, Page,
+    ScanPlan, ScheduleUpdate, Store, TriggerRecord,
+};
+use jobwheel_executor::protocol::{ProtocolGeneration, RegistryParam};
+
+fn heartbeat(app: &str, address: &str) -> RegistryParam {
+    RegistryParam {
+        registry_group: "EXECUTOR".into(),
+        registry_key: app.into(),
+        registry_value: address.into(),
+    }
+}
+
+/// A plan that fires every due job once at its next time and moves it an hour on.
+fn fire_all(jobs: Vec<JobInfo>) -> ScanPlan {
+    let mut plan = ScanPlan::default();
+    for j in jobs {
+        plan.updates.push(ScheduleUpdate {
+            job_id: j.id,
+            last: j.trigger_next_time,
+            next: j.trigger_next_time + 3_600_000,
+            status: None,
+        });
+        plan.fires.push(NewLog {
+            job_group: j.job_group,
+            job_id: j.id,
+            trigger_time: naive("2024-01-02 03:04:05"),
+            fire_at: j.trigger_next_time,
+            fire_state: FireState::Pending,
+            trigger_type: "CRON".into(),
+            ..NewLog::default()
+        });
+    }
+    plan
+}
+
+#[tokio::test]
+async fn a_fresh_database_is_migrated_ready_and_unseeded() {
+    for (db, s) in each_store().await {
+        s.ping().await.unwrap_or_else(|e| panic!("{db}: {e}"));
+        assert!(
+            s.all_groups().await.unwrap().is_empty(),
+            "{db}: no seed groups"
+        );
+        let (jobs, total) = s
+            .list_jobs(&JobFilter::default(), Page::default())
+            .await
+            .unwrap();
+        assert!(jobs.is_empty() && total == 0, "{db}: no seed jobs");
+    }
+}
+
+#[tokio::test]
+async fn groups_are_created_read_updated_and_deleted() {
+    for (db, s) in each_store().await {
+        let now = naive("2024-05-06 07:08:09");
+        let id = s.insert_group(&group_fields("app-b"), now).await.unwrap();
+        let mut fields = group_fields("app-a");
+        fields.address_type = AddressType::Manual;
+        fields.address_list = Some("http://a:9999/,http://b:9999/".into());
+        fields.access_token = Some("secret".into());
+        fields.protocol = Some(ProtocolGeneration::V3_5);
+        let id_a = s.insert_group(&fields, now).await.unwrap();
+
+        let a = s.get_group(id_a).await.unwrap().expect("group a");
+        assert_eq!(a.app_name, "app-a", "{db}");
+        assert_eq!(a.title, "app-a title", "{db}");
+        assert_eq!(a.address_type, AddressType::Manual, "{db}");
+        assert_eq!(a.addresses(), ["http://a:9999/", "http://b:9999/"], "{db}");
+        assert_eq!(a.access_token.as_deref(), Some("secret"), "{db}");
+        assert_eq!(a.protocol, Some(ProtocolGeneration::V3_5), "{db}");
+        assert_eq!(a.update_time, Some(now), "{db}");
+        assert_eq!(
+            s.get_group_by_app_name("app-b")
+                .await
+                .unwrap()
+                .map(|g| g.id),
+            Some(id),
+            "{db}"
+        );
+        assert!(
+            s.get_group_by_app_name("nope").await.unwrap().is_none(),
+            "{db}"
+        );
+
+        let dup = s.insert_group(&group_fields("app-a"), now).await;
+        assert!(matches!(dup, Err(Error::Conflict(_))), "{db}: {dup:?}");
+        let all: Vec<String> = s
+            .all_groups()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|g| g.app_name)
+            .collect();
+        assert_eq!(all, ["app-a", "app-b"], "{db}: ordered by app name");
+
+        let (page, total) = s
+            .list_groups(
+                &GroupFilter::default(),
+                Page {
+                    offset: 1,
+                    limit: 1,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.len(), total, page[0].app_name.as_str()),
+            (1, 2, "app-b"),
+            "{db}"
+        );
+        let filter = GroupFilter {
+            app_name: Some("-a".into()),
+            ..GroupFilter::default()
+        };
+        let (found, total) = s.list_groups(&filter, Page::default()).await.unwrap();
+        assert_eq!((found.len(), total), (1, 1), "{db}");
+
+        let later = naive("2024-05-06 08:00:00");
+        let mut renamed = group_fields("app-c");
+        renamed.protocol = Some(ProtocolGeneration::Legacy);
+        assert!(s.update_group(id, &renamed, later).await.unwrap(), "{db}");
+        let c = s.get_group(id).await.unwrap().unwrap();
+        assert_eq!(
+            (c.app_name.as_str(), c.protocol),
+            ("app-c", Some(ProtocolGeneration::Legacy)),
+            "{db}"
+        );
+        let clash = s.update_group(id, &group_fields("app-a"), later).await;
+        assert!(matches!(clash, Err(Error::Conflict(_))), "{db}: {clash:?}");
+        assert!(
+            !s.update_group(9999, &renamed, later).await.unwrap(),
+            "{db}"
+        );
+
+        s.set_group_addresses(id, Some("http://x:1/"), later)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.get_group(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .address_list
+                .as_deref(),
+            Some("http://x:1/"),
+            "{db}"
+        );
+        s.set_group_addresses(id, None, later).await.unwrap();
+        assert_eq!(
+            s.get_group(id).await.unwrap().unwrap().address_list,
+            None,
+            "{db}"
+        );
+
+        s.insert_job(&job(id, "in c", 0)).await.unwrap();
+        assert_eq!(s.count_jobs_in_group(id).await.unwrap(), 1, "{db}");
+        assert_eq!(s.count_jobs_in_group(id_a).await.unwrap(), 0, "{db}");
+
+        // Deleting a group takes its executors' heartbeats with it.
+        s.registry_save(&heartbeat("app-a", "http://a:9999/"), now)
+            .await
+            .unwrap();
+        s.registry_save(&heartbeat("app-c", "http://c:9999/"), now)
+            .await
+            .unwrap();
+        assert!(s.delete_group(id_a).await.unwrap(), "{db}");
+        assert!(!s.delete_group(id_a).await.unwrap(), "{db}: already gone");
+        let alive: Vec<String> = s
+            .registry_alive(naive("2000-01-01 00:00:00"))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.registry_key)
+            .collect();
+        assert_eq!(alive, ["app-c"], "{db}");
+    }
+}
+
+#[tokio::test]
+async fn like_filters_treat_wildcards_and_quotes_as_text() {
+    for (db, s) in each_store().await {
+        let now = naive("2024-01-01 00:00:00");
+        for app in ["a%b", "a_b", "axb", "o'neil", "a!b"] {
+            s.insert_group(&group_fields(app), now).await.unwrap();
+            s.insert_job(&job(1, &format!("job {app}"), 0))
+                .await
+                .unwrap();
+        }
+        for (needle, expected) in [
+            ("%", vec!["a%b"]),
+            ("_", vec!["a_b"]),
+            ("'", vec!["o'neil"]),
+            ("!", vec!["a!b"]),
+            ("a", vec!["a!b", "a%b", "a_b", "axb"]),
+        ] {
+            let filter = GroupFilter {
+                app_name: Some(needle.into()),
+                ..GroupFilter::default()
+            };
+            let (groups, total) = s.list_groups(&filter, Page::default()).await.unwrap();
+            let names: Vec<&str> = groups.iter().map(|g| g.app_name.as_str()).collect();
+            assert_eq!(names, expected, "{db}: app_name contains {needle:?}");
+            assert_eq!(total as usize, expected.len(), "{db}");
+
+            let filter = JobFilter {
+                job_desc: Some(needle.into()),
+                ..JobFilter::default()
+            };
+            let (_, total) = s.list_jobs(&filter, Page::default()).await.unwrap();
+            assert_eq!(
+                total as usize,
+                expected.len(),
+                "{db}: job_desc contains {needle:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn heartbeats_upsert_expire_and_unregister() {
+    for (db, s) in each_store().await {
+        let beat = heartbeat("app", "http://10.0.0.5:9999/");
+        s.registry_save(&beat, naive("2024-01-01 00:00:00"))
+            .await
+            .unwrap();
+        s.registry_save(&beat, naive("2024-01-01 00:00:30"))
+            .await
+            .unwrap();
+        s.registry_save(
+            &heartbeat("app", "http://10.0.0.6:9999/"),
+            naive("2024-01-01 00:00:00"),
+        )
+        .await
+        .unwrap();
+        let rows = s
+            .registry_alive(naive("2023-12-31 23:59:00"))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2, "{db}: one row per executor, not per beat");
+        assert_eq!(
+            rows[0].update_time,
+            Some(naive("2024-01-01 00:00:30")),
+            "{db}: refreshed"
+        );
+        assert_eq!(rows[0].registry_group, "EXECUTOR", "{db}");
+
+        let alive = s
+            .registry_alive(naive("2024-01-01 00:00:10"))
+            .await
+            .unwrap();
+        assert_eq!(alive.len(), 1, "{db}: only the fresh beat is alive");
+        let dead = s
+            .registry_delete_dead(naive("2024-01-01 00:00:10"))
+            .await
+            .unwrap();
+        assert_eq!(dead, 1, "{db}");
+        s.registry_remove(&beat).await.unwrap();
+        assert!(
+            s.registry_alive(naive("2000-01-01 00:00:00"))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{db}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn jobs_round_trip_every_column() {
+    for (db, s) in each_store().await {
+        let mut j = job(3, "nightly report", 1_700_000_000_123);
+        j.alarm_email = Some("ops@example.com".into());
+        j.executor_param = Some("p=1".into());
+        j.executor_timeout = 30;
+        j.executor_fail_retry_count = 2;
+        j.glue_source = Some("echo hi".into());
+        j.glue_remark = Some("v1".into());
+        j.child_jobid = Some("7,8".into());
+        j.trigger_last_time = 1_699_999_999_000;
+        j.time_zone = Some("Asia/Shanghai".into());
+        let id = s.insert_job(&j).await.unwrap();
+        j.id = id;
+        assert_eq!(s.get_job(id).await.unwrap().as_ref(), Some(&j), "{db}");
+
+        j.job_desc = "renamed".into();
+        j.time_zone = None;
+        j.trigger_status = 0;
+        j.update_time = Some(naive("2025-02-03 04:05:06"));
+        assert!(s.update_job(&j).await.unwrap(), "{db}");
+        assert_eq!(s.get_job(id).await.unwrap().as_ref(), Some(&j), "{db}");
+        let missing = JobInfo {
+            id: 9999,
+            ..j.clone()
+        };
+        assert!(!s.update_job(&missing).await.unwrap(), "{db}");
+
+        assert!(s.set_job_schedule(id, 1, 5, 6).await.unwrap(), "{db}");
+        let got = s.get_job(id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                got.trigger_status,
+                got.trigger_last_time,
+                got.trigger_next_time
+            ),
+            (1, 5, 6),
+            "{db}"
+        );
+        assert!(!s.set_job_schedule(9999, 1, 5, 6).await.unwrap(), "{db}");
+    }
+}
+
+#[tokio::test]
+async fn job_lists_filter_and_page_newest_first() {
+    for (db, s) in each_store().await {
+        let mut ids = Vec::new();
+        for (group, desc, handler, author, status) in [
+            (1, "alpha", "h1", "ann", 1),
+            (1, "beta", "h2", "bob", 0),
+            (2, "gamma", "h1", "ann", 1),
+        ] {
+            let mut j = job(group, desc, 0);
+            j.executor_handler = Some(handler.into());
+            j.author = Some(author.into());
+            j.trigger_status = status;
+            ids.push(s.insert_job(&j).await.unwrap());
+        }
+        let list = |f: JobFilter| {
+            let s = s.store.clone();
+            async move {
+                let (jobs, total) = s.list_jobs(&f, Page::default()).await.unwrap();
+                (jobs.into_iter().map(|j| j.id).collect::<Vec<_>>(), total)
+            }
+        };
+        assert_eq!(
+            list(JobFilter::default()).await,
+            (vec![ids[2], ids[1], ids[0]], 3),
+            "{db}"
+        );
+        assert_eq!(
+            list(JobFilter {
+                job_group: Some(1),
+                ..Default::default()
+            })
+            .await,
+            (vec![ids[1], ids[0]], 2),
+            "{db}"
+        );
+        assert_eq!(
+            list(JobFilter {
+                trigger_status: Some(0),
+                ..Default::default()
+            })
+            .await,
+            (vec![ids[1]], 1),
+            "{db}"
+        );
+        assert_eq!(
+            list(JobFilter {
+                executor_handler: Some("h1".into()),
+                ..Default::default()
+            })
+            .await,
+            (vec![ids[2], ids[0]], 2),
+            "{db}"
+        );
+        assert_eq!(
+            list(JobFilter {
+                author: Some("bo".into()),
+                ..Default::default()
+            })
+            .await,
+            (vec![ids[1]], 1),
+            "{db}"
+        );
+        let (page, total) = s
+            .list_jobs(
+                &JobFilter::default(),
+                Page {
+                    offset: 2,
+                    limit: 5,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((page.len(), total), (1, 3), "{db}");
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_job_deletes_its_logs() {
+    for (db, s) in each_store().await {
+        let keep = s.insert_job(&job(1, "keep", 0)).await.unwrap();
+        let gone = s.insert_job(&job(1, "gone", 0)).await.unwrap();
+        let kept_log = s.insert_log(&new_log(keep, 1)).await.unwrap();
+        let gone_log = s.insert_log(&new_log(gone, 1)).await.unwrap();
+        assert!(s.delete_job(gone).await.unwrap(), "{db}");
+        assert!(!s.delete_job(gone).await.unwrap(), "{db}");
+        assert!(s.get_job(gone).await.unwrap().is_none(), "{db}");
+        assert!(s.get_log(gone_log).await.unwrap().is_none(), "{db}");
+        assert!(s.get_log(kept_log).await.unwrap().is_some(), "{db}");
+    }
+}
+
+#[tokio::test]
+async fn a_scan_plans_due_jobs_and_records_their_fires() {
+    for (db, s) in each_store().await {
+        let due = s.insert_job(&job(1, "due", 1_000)).await.unwrap();
+        let later = s.insert_job(&job(1, "later", 9_000)).await.unwrap();
+        let mut stopped = job(1, "stopped", 1_000);
+        stopped.trigger_status = 0;
+        let stopped = s.insert_job(&stopped).await.unwrap();
+        let also_due = s.insert_job(&job(1, "also due", 2_000)).await.unwrap();
+
+        let mut seen = Vec::new();
+        let fires = s
+            .schedule_scan(5_000, 100, &mut |jobs: Vec<JobInfo>| {
+                seen = jobs.iter().map(|j| j.id).collect();
+                let mut plan = fire_all(jobs);
+                // A plan must not revive a job stopped meanwhile: the guard holds.
+                plan.updates.push(ScheduleUpdate {
+                    job_id: stopped,
+                    last: 1,
+                    next: 2,
+                    status: None,
+                });
+                // A job without a next fire is stopped.
+                plan.updates.retain(|u| u.job_id != also_due);
+                plan.updates.push(ScheduleUpdate {
+                    job_id: also_due,
+                    last: 2_000,
+                    next: 0,
+                    status: Some(0),
+                });
+                plan
+            })
+            .await
+            .unwrap();
+        assert_eq!(seen, [due, also_due], "{db}: enabled, due, ordered by id");
+        assert_eq!(fires.len(), 2, "{db}");
+        assert_eq!((fires[0].job_id, fires[0].fire_at), (due, 1_000), "{db}");
+        assert_eq!(
+            (fires[1].job_id, fires[1].fire_at),
+            (also_due, 2_000),
+            "{db}"
+        );
+
+        let j = s.get_job(due).await.unwrap().unwrap();
+        assert_eq!(
+            (j.trigger_last_time, j.trigger_next_time, j.trigger_status),
+            (1_000, 3_601_000, 1),
+            "{db}"
+        );
+        let j = s.get_job(also_due).await.unwrap().unwrap();
+        assert_eq!((j.trigger_status, j.trigger_next_time), (0, 0), "{db}");
+        let j = s.get_job(stopped).await.unwrap().unwrap();
+        assert_eq!(
+            (j.trigger_status, j.trigger_last_time, j.trigger_next_time),
+            (0, 0, 1_000),
+            "{db}: untouched"
+        );
+        assert_eq!(
+            s.get_job(later).await.unwrap().unwrap().trigger_next_time,
+            9_000,
+            "{db}"
+        );
+
+        let log = s.get_log(fires[0].log_id).await.unwrap().expect("fire log");
+        assert_eq!(log.fire_state, FireState::Pending, "{db}");
+        assert_eq!(
+            (log.job_id, log.fire_at, log.trigger_type.as_deref()),
+            (due, Some(1_000), Some("CRON")),
+            "{db}"
+        );
+        assert_eq!((log.trigger_code, log.handle_code), (0, 0), "{db}");
+
+        // The limit caps the jobs read; nothing due means no fires.
+        let fires = s.schedule_scan(5_000, 100, &mut fire_all).await.unwrap();
+        assert!(fires.is_empty(), "{db}: nothing left due");
+        let mut count = 0;
+        s.schedule_scan(10_000, 1, &mut |jobs: Vec<JobInfo>| {
+            count = jobs.len();
+            ScanPlan::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(count, 1, "{db}: limit");
+    }
+}
+
+#[tokio::test]
+async fn a_scan_of_many_jobs_batches_its_writes() {
+    for (db, s) in each_store().await {
+        let jobs = 1_200;
+        for i in 0..jobs {
+            s.insert_job(&job(1, &format!("j{i}"), 1_000 + i as i64))
+                .await
+                .unwrap();
+        }
+        let fires = s.schedule_scan(10_000, 5_000, &mut fire_all).await.unwrap();
+        assert_eq!(fires.len(), jobs, "{db}");
+        let ids: HashSet<i64> = fires.iter().map(|f| f.log_id).collect();
+        assert_eq!(ids.len(), jobs, "{db}: distinct log ids");
+        for fire in fires.iter().step_by(97) {
+            let log = s.get_log(fire.log_id).await.unwrap().unwrap();
+            assert_eq!(
+                (log.job_id, log.fire_at),
+                (fire.job_id, Some(fire.fire_at)),
+                "{db}"
+            );
+        }
+        let (_, still_due) = s
+            .list_jobs(
+                &JobFilter::default(),
+                Page {
+                    offset: 0,
+                    limit: 1,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(still_due, jobs as i64, "{db}");
+        assert!(
+            s.schedule_scan(10_000, 5_000, &mut fire_all)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{db}: all advanced"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_scans_never_plan_a_job_twice() {
+    for (db, s) in each_store().await {
+        for i in 0..200 {
+            s.insert_job(&job(1, &format!("j{i}"), 1_000))
+                .await
+                .unwrap();
+        }
+        let scans = (0..4).map(|_| {
+            let store: Arc<dyn Store> = s.store.clone();
+            tokio::spawn(async move {
+                let mut fired = Vec::new();
+                for _ in 0..5 {
+                    let fires = store.schedule_scan(5_000, 60, &mut fire_all).await.unwrap();
+                    fired.extend(fires.into_iter().map(|f| f.job_id));
+                }
+                fired
+            })
+        });
+        let mut all = Vec::new();
+        for scan in futures::future::join_all(scans).await {
+            all.extend(scan.unwrap());
+        }
+        let distinct: HashSet<i32> = all.iter().copied().collect();
+        assert_eq!(all.len(), 200, "{db}: every job fired once across 4 admins");
+        assert_eq!(distinct.len(), 200, "{db}: no job planned twice");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exactly_one_claimer_wins_a_fire() {
+    for (db, s) in each_store().await {
+        let mut pending = new_log(1, 1_000);
+        pending.fire_state = FireState::Pending;
+        let log_id = s.insert_log(&pending).await.unwrap();
+        let claims = (0..20).map(|_| {
+            let store = s.store.clone();
+            tokio::spawn(async move { store.claim_fire(log_id).await.unwrap() })
+        });
+        let wins = futures::future::join_all(claims)
+            .await
+            .into_iter()
+            .filter(|won| *won.as_ref().unwrap())
+            .count();
+        assert_eq!(wins, 1, "{db}");
+        assert_eq!(
+            s.get_log(log_id).await.unwrap().unwrap().fire_state,
+            FireState::Claimed,
+            "{db}"
+        );
+        let done = s.insert_log(&new_log(1, 1_000)).await.unwrap();
+        assert!(
+            !s.claim_fire(done).await.unwrap(),
+            "{db}: a done fire cannot be claimed"
+        );
+        assert!(
+            !s.claim_fire(424_242).await.unwrap(),
+            "{db}: nor a missing one"
+        );
+    }
+}
+
+#[tokio::test]
+async fn orphan_fires_are_the_overdue_pending_ones() {
+    for (db, s) in each_store().await {
+        let mut ids = Vec::new();
+        for (fire_at, state) in [
+            (3_000, FireState::Pending),
+            (1_000, FireState::Pending),
+            (2_000, FireState::Claimed),
+            (2_500, FireState::Done),
+            (9_000, FireState::Pending),
+        ] {
+            let mut log = new_log(1, fire_at);
+            log.fire_state = state;
+            ids.push(s.insert_log(&log).await.unwrap());
+        }
+        let orphans: Vec<i64> = s
+            .orphan_fires(5_000, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(
+            orphans,
+            [ids[1], ids[0]],
+            "{db}: pending, overdue, oldest first"
+        );
+        assert_eq!(
+            s.orphan_fires(5_000, 1).await.unwrap().len(),
+            1,
+            "{db}: limit"
+        );
+    }
+}
+
+#[tokio::test]
+async fn trigger_outcomes_and_first_results_are_recorded() {
+    for (db, s) in each_store().await {
+        let mut log = new_log(7, 1_000);
+        log.fire_state = FireState::Claimed;
+        log.executor_fail_retry_count = 3;
+        log.executor_param = Some("retry param".into());
+        log.executor_sharding_param = Some("1/2".into());
+        let id = s.insert_log(&log).await.unwrap();
+        let got = s.get_log(id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                got.executor_fail_retry_count,
+                got.executor_param.as_deref(),
+                got.executor_sharding_param.as_deref()
+            ),
+            (3, Some("retry param"), Some("1/2")),
+            "{db}"
+        );
+        assert_eq!(got.trigger_time, Some(naive("2024-01-02 03:04:05")), "{db}");
+
+        let record = TriggerRecord {
+            trigger_code: 200,
+            trigger_msg: "<br>ok".into(),
+            executor_address: Some("http://e:9999/".into()),
+            executor_handler: Some("demo".into()),
+            executor_param: Some("p".into()),
+            executor_sharding_param: None,
+            executor_fail_retry_count: 2,
+        };
+        s.record_trigger(id, &record).await.unwrap();
+        let got = s.get_log(id).await.unwrap().unwrap();
+        assert_eq!(got.fire_state, FireState::Done, "{db}");
+        assert_eq!(
+            (
+                got.trigger_code,
+                got.trigger_msg.as_deref(),
+                got.executor_address.as_deref()
+            ),
+            (200, Some("<br>ok"), Some("http://e:9999/")),
+            "{db}"
+        );
+        assert_eq!(got.executor_fail_retry_count, 2, "{db}");
+        let missing = s.record_trigger(424_242, &record).await;
+        assert!(
+            matches!(missing, Err(Error::NotFound(_))),
+            "{db}: {missing:?}"
+        );
+
+        let long = "é".repeat(20_000);
+        let at = naive("2024-01-02 03:05:00");
+        assert!(s.complete_log(id, 200, &long, at).await.unwrap(), "{db}");
+        assert!(
+            !s.complete_log(id, 500, "late", at).await.unwrap(),
+            "{db}: first result wins"
+        );
+        let got = s.get_log(id).await.unwrap().unwrap();
+        assert_eq!((got.handle_code, got.handle_time), (200, Some(at)), "{db}");
+        assert_eq!(
+            got.handle_msg.unwrap().chars().count(),
+            15_000,
+            "{db}: truncated"
+        );
+    }
+}
+
+#[tokio::test]
+async fn log_lists_filter_by_status_job_and_time() {
+    for (db, s) in each_store().await {
+        // (job, trigger_code, handle_code, trigger_time)
+        let rows = [
+            (1, 200, 200, "2024-01-01 10:00:00"), // success
+            (1, 500, 0, "2024-01-01 11:00:00"),   // trigger failed
+            (2, 200, 0, "2024-01-01 12:00:00"),   // running
+            (2, 200, 502, "2024-01-02 10:00:00"), // timed out
+            (2, 0, 0, "2024-01-02 11:00:00"),     // just fired
+        ];
+        let mut ids = Vec::new();
+        for (job_id, trigger_code, handle_code, time) in rows {
+            let mut log = new_log(job_id, 0);
+            log.job_group = job_id;
+            log.trigger_time = naive(time);
+            let id = s.insert_log(&log).await.unwrap();
+            if trigger_code != 0 {
+                let record = TriggerRecord {
+                    trigger_code,
+                    ..TriggerRecord::default()
+                };
+                s.record_trigger(id, &record).await.unwrap();
+            }
+            if handle_code != 0 {
+                s.complete_log(id, handle_code, "", naive(time))
+                    .await
+                    .unwrap();
+            }
+            ids.push(id);
+        }
+        let list = |f: LogFilter| {
+            let s = s.store.clone();
+            async move {
+                let (logs, total) = s.list_logs(&f, Page::default()).await.unwrap();
+                assert_eq!(logs.len() as i64, total);
+                logs.into_iter().map(|l| l.id).collect::<Vec<_>>()
+            }
+        };
+        let status = |st| LogFilter {
+            status: Some(st),
+            ..LogFilter::default()
+        };
+        assert_eq!(
+            list(LogFilter::default()).await,
+            ids.iter().rev().copied().collect::<Vec<_>>(),
+            "{db}: newest first"
+        );
+        assert_eq!(list(status(LogStatus::Success)).await, [ids[0]], "{db}");
+        assert_eq!(
+            list(status(LogStatus::Failure)).await,
+            [ids[3], ids[1]],
+            "{db}"
+        );
+        assert_eq!(list(status(LogStatus::Running)).await, [ids[2]], "{db}");
+        assert_eq!(
+            list(LogFilter {
+                job_id: Some(1),
+                ..LogFilter::default()
+            })
+            .await,
+            [ids[1], ids[0]],
+            "{db}"
+        );
+        assert_eq!(
+            list(LogFilter {
+                job_group: Some(2),
+                ..LogFilter::default()
+            })
+            .await,
+            [ids[4], ids[3], ids[2]],
+            "{db}"
+        );
+        let day1 = LogFilter {
+            from: Some(naive("2024-01-01 10:30:00")),
+            to: Some(naive("2024-01-01 23:59:59")),
+            ..LogFilter::default()
+        };
+        assert_eq!(list(day1).await, [ids[2], ids[1]], "{db}");
+        let (page, total) = s
+            .list_logs(
+                &LogFilter::default(),
+                Page {
+                    offset: 1,
+                    limit: 2,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.iter().map(|l| l.id).collect::<Vec<_>>(), total),
+            (vec![ids[3], ids[2]], 5),
+            "{db}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_second_admin_on_the_same_sqlite_file_is_refused() {
+    let first = common::sqlite_store().await;
+    let second = jobwheel_admin::store::connect(&first.url, 2).await;
+    let error = second
+        .err()
+        .expect("a second admin must be refused")
+        .to_string();
+    assert!(
+        error.contains("already used by another Jobwheel admin"),
+        "{error}"
+    );
+    assert!(
+        error.contains("MySQL"),
+        "the error says what to do instead: {error}"
+    );
+    // Once the first admin is gone, the file opens again, already migrated.
+    let url = first.url.clone();
+    let (store, home) = first.into_parts();
+    drop(store);
+    let again = jobwheel_admin::store::connect(&url, 2)
+        .await
+        .expect("reopen");
+    again.ping().await.unwrap();
+    drop(home);
+}
