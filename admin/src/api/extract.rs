@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 
-/// A JSON request body. Unlike `axum::Json` it does not insist on a `Content-Type` header
-/// (curl users forget it), and a bad body names the offending field.
+/// A JSON object request body. Unlike `axum::Json` it does not insist on a `Content-Type`
+/// header (curl users forget it), and a bad body names the offending field.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
@@ -28,7 +28,11 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| Error::validation("body", e.body_text()))?;
-        parse_json(&bytes).map(ApiJson)
+        // serde reads a struct from an array too, which would name a field "[1]".
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') | None => parse_json(&bytes).map(ApiJson),
+            Some(_) => Err(Error::validation("body", "expected a JSON object")),
+        }
     }
 }
 
@@ -39,7 +43,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = field_of(e.path());
+        let field = field_of(e.path(), &e.inner().to_string());
         json_error(field, e.into_inner())
     })?;
     de.end().map_err(|e| json_error("body".to_string(), e))?;
@@ -73,11 +77,12 @@ where
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
             .map_err(|e| {
-                let field = match field_of(e.path()) {
+                let message = e.inner().to_string();
+                let field = match field_of(e.path(), &message) {
                     f if f == "body" => "query".to_string(),
                     f => f,
                 };
-                Error::validation(field, e.into_inner().to_string())
+                Error::validation(field, message)
             })
     }
 }
@@ -104,10 +109,15 @@ where
     }
 }
 
-/// `a.b[0]` → `"a.b[0]"`; the root (a problem with the whole value) → `"body"`.
-fn field_of(path: &serde_path_to_error::Path) -> String {
+/// `a.b[0]` → `"a.b[0]"`. serde reports a missing field at its parent, so for the root the
+/// name comes from the message ("missing field `conf`"); any other root problem → `"body"`.
+fn field_of(path: &serde_path_to_error::Path, message: &str) -> String {
     match path.to_string() {
-        p if p == "." || p == "?" || p.is_empty() => "body".to_string(),
+        p if p == "." || p == "?" || p.is_empty() => message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .unwrap_or("body")
+            .to_string(),
         p => p,
     }
 }

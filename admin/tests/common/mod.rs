@@ -8,6 +8,8 @@
 //! they are an hour old.
 #![allow(dead_code)]
 
+pub mod app;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
