@@ -318,28 +318,8 @@ async fn protocol_refusals(store: Arc<dyn Store>) {
     .await;
 }
 
-// One test per story, run on every store available (SQLite; MariaDB when configured).
-
-#[tokio::test]
-async fn executors_register_and_become_routable_on_every_store() {
-    for (name, test_store) in common::each_store().await {
-        eprintln!("executors_register_and_become_routable on {name}");
-        executors_register_and_become_routable(test_store.store.clone()).await;
-    }
-}
-
-#[tokio::test]
-async fn callbacks_in_every_shape_complete_a_run_once_on_every_store() {
-    for (name, test_store) in common::each_store().await {
-        eprintln!("callbacks_in_every_shape_complete_a_run_once on {name}");
-        callbacks_in_every_shape_complete_a_run_once(test_store.store.clone()).await;
-    }
-}
-
-#[tokio::test]
-async fn protocol_refusals_on_every_store() {
-    for (name, test_store) in common::each_store().await {
-        eprintln!("protocol_refusals on {name}");
-        protocol_refusals(test_store.store.clone()).await;
-    }
-}
+on_every_store!(
+    executors_register_and_become_routable,
+    callbacks_in_every_shape_complete_a_run_once,
+    protocol_refusals,
+);

@@ -428,44 +428,10 @@ async fn logs_are_filtered(store: Arc<dyn Store>) {
     assert_eq!(one["executorAddress"], "http://127.0.0.1:9999/");
 }
 
-// One test per story, run on every store available (SQLite; MariaDB when configured).
-
-#[tokio::test]
-async fn an_operator_schedules_a_job_on_every_store() {
-    for (name, test_store) in common::each_store().await {
-        eprintln!("an_operator_schedules_a_job on {name}");
-        an_operator_schedules_a_job(test_store.store.clone()).await;
-    }
-}
-
-#[tokio::test]
-async fn groups_and_schedules_on_every_store() {
-    for (name, test_store) in common::each_store().await {
-        eprintln!("groups_and_schedules on {name}");
-        groups_and_schedules(test_store.store.clone()).await;
-    }
-}
-
-#[tokio::test]
-async fn bad_inputs_name_their_field_on_every_store() {
-    for (name, test_store) in common::each_store().await {
-        eprintln!("bad_inputs_name_their_field on {name}");
-        bad_inputs_name_their_field(test_store.store.clone()).await;
-    }
-}
-
-#[tokio::test]
-async fn v1_needs_a_bearer_token_on_every_store() {
-    for (name, test_store) in common::each_store().await {
-        eprintln!("v1_needs_a_bearer_token on {name}");
-        v1_needs_a_bearer_token(test_store.store.clone()).await;
-    }
-}
-
-#[tokio::test]
-async fn logs_are_filtered_on_every_store() {
-    for (name, test_store) in common::each_store().await {
-        eprintln!("logs_are_filtered on {name}");
-        logs_are_filtered(test_store.store.clone()).await;
-    }
-}
+on_every_store!(
+    an_operator_schedules_a_job,
+    groups_and_schedules,
+    bad_inputs_name_their_field,
+    v1_needs_a_bearer_token,
+    logs_are_filtered,
+);

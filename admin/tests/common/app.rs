@@ -116,3 +116,22 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Turns each `async fn story(store: Arc<dyn Store>)` into a test that runs it on every
+/// store available (SQLite; MariaDB too when `JOBWHEEL_TEST_MYSQL_URL` is set).
+#[macro_export]
+macro_rules! on_every_store {
+    ($($story:ident),* $(,)?) => {
+        mod on_every_store {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    for (name, test_store) in $crate::common::each_store().await {
+                        eprintln!("{} on {name}", stringify!($story));
+                        super::$story(test_store.store.clone()).await;
+                    }
+                }
+            )*
+        }
+    };
+}
