@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 use crate::config::Config;
+use crate::dispatch::Dispatcher;
 use crate::store::Store;
 
 /// What handlers and loops need; cloning shares it.
@@ -16,6 +17,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The default time zone (of jobs without one, and of DATETIME columns).
     pub tz: Tz,
+    /// The dispatcher of the running scheduler, for triggers outside the schedule (REST
+    /// API, console). `None` until the scheduler is started (it needs the state first).
+    pub dispatcher: Option<Dispatcher>,
 }
 
 impl AppState {
@@ -26,6 +30,13 @@ impl AppState {
             config: Arc::new(config),
             store,
             tz,
+            dispatcher: None,
         }
+    }
+
+    /// The same state, able to trigger jobs through `dispatcher`.
+    pub fn with_dispatcher(mut self, dispatcher: Dispatcher) -> Self {
+        self.dispatcher = Some(dispatcher);
+        self
     }
 }

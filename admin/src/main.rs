@@ -16,7 +16,16 @@ async fn main() -> anyhow::Result<()> {
         jobwheel_admin::store::connect(&config.database_url, config.database_pool_size).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let state = AppState::new(config, store);
-    jobwheel_admin::server::serve(state, listener, shutdown_signal()).await?;
+    // SIGTERM stops the scheduler first (scan loop, wheel, then the pools drain); the HTTP
+    // server closes once it has stopped (DESIGN.md decision 10).
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let scheduler = jobwheel_admin::schedule::spawn(&state, shutdown.clone())?;
+    let state = state.with_dispatcher(scheduler.dispatcher().clone());
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        shutdown.cancel();
+    });
+    jobwheel_admin::server::serve(state, listener, scheduler.stopped()).await?;
     Ok(())
 }
 

@@ -5,8 +5,10 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use common::app::{API_TOKEN, TestApp, expect_invalid, send};
+use common::app::{API_TOKEN, TestApp, eventually, expect_invalid, send};
+use common::executor::RecordingExecutor;
 use jobwheel_admin::store::{NewLog, Store, TriggerRecord};
 use jobwheel_admin::time::{now_ms, now_naive};
 use reqwest::{Method, StatusCode};
@@ -428,10 +430,94 @@ async fn logs_are_filtered(store: Arc<dyn Store>) {
     assert_eq!(one["executorAddress"], "http://127.0.0.1:9999/");
 }
 
+/// "Run once now": the job runs on its group's executor, or on the addresses given for this
+/// run, with the parameter given; the schedule is untouched, and the run's log completes
+/// when the executor reports back.
+async fn an_operator_runs_a_job_once(store: Arc<dyn Store>) {
+    let app = TestApp::start(store.clone(), |_| {}).await;
+    let usual = RecordingExecutor::start().await;
+    let other = RecordingExecutor::start().await;
+    let (status, group) = send(app.v1(Method::POST, "/groups").json(&json!({
+        "appname": "trigger-app", "title": "T", "addressType": 1, "addressList": usual.address
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let mut body = cron_job(group["id"].as_i64().expect("id"), "on demand");
+    body["executorParam"] = json!("default-param");
+    let job = create_job(&app, &body).await;
+    let id = job["id"].as_i64().expect("id");
+
+    let (status, triggered) = send(
+        app.v1(Method::POST, &format!("/jobs/{id}/trigger"))
+            .json(&json!({"executorParam": "once"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{triggered}");
+    let log_id = triggered["logIds"][0].as_i64().expect("log id");
+    let received = usual.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(received[0].param.job_id as i64, id);
+    assert_eq!(received[0].param.log_id, log_id);
+    assert_eq!(received[0].param.executor_params.as_deref(), Some("once"));
+
+    // No body: the job's own parameter; an address list: those executors only.
+    let (status, _) = send(app.v1(Method::POST, &format!("/jobs/{id}/trigger"))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let received = usual.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(
+        received[1].param.executor_params.as_deref(),
+        Some("default-param")
+    );
+    let (status, _) = send(
+        app.v1(Method::POST, &format!("/jobs/{id}/trigger"))
+            .json(&json!({"addressList": other.address})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    other.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(usual.received().len(), 2);
+
+    // The log shows the trigger, then the executor's result.
+    let log = eventually(Duration::from_secs(10), || async {
+        let (_, log) = send(app.v1(Method::GET, &format!("/logs/{log_id}"))).await;
+        (log["triggerCode"] == 200).then_some(log)
+    })
+    .await;
+    assert_eq!(log["triggerType"], "API");
+    assert_eq!(log["handleCode"], 0);
+    let callback =
+        json!([{"logId": log_id, "logDateTim": now_ms(), "handleCode": 200, "handleMsg": "done"}]);
+    let reply = app
+        .executor("callback", &callback)
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(reply.status(), StatusCode::OK);
+    let (_, log) = send(app.v1(Method::GET, &format!("/logs/{log_id}"))).await;
+    assert_eq!(
+        (log["handleCode"].as_i64(), log["handleMsg"].as_str()),
+        (Some(200), Some("done"))
+    );
+    let (_, unchanged) = send(app.v1(Method::GET, &format!("/jobs/{id}"))).await;
+    assert_eq!(
+        unchanged["triggerStatus"], 0,
+        "a manual run does not start the schedule"
+    );
+
+    expect_invalid(
+        app.v1(Method::POST, &format!("/jobs/{id}/trigger"))
+            .json(&json!({"addressList": "10.0.0.1:9999"})),
+        "addressList",
+    )
+    .await;
+    let (status, _) = send(app.v1(Method::POST, "/jobs/424242/trigger")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 on_every_store!(
     an_operator_schedules_a_job,
     groups_and_schedules,
     bad_inputs_name_their_field,
     v1_needs_a_bearer_token,
     logs_are_filtered,
+    an_operator_runs_a_job_once,
 );

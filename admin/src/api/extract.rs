@@ -25,12 +25,32 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let OptionalJson(value) = OptionalJson::from_request(req, state).await?;
+        value
+            .map(ApiJson)
+            .ok_or_else(|| Error::validation("body", "a JSON body is required"))
+    }
+}
+
+/// Like [`ApiJson`], for requests whose body may be left out (`None`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| Error::validation("body", e.body_text()))?;
         // serde reads a struct from an array too, which would name a field "[1]".
         match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{') | None => parse_json(&bytes).map(ApiJson),
+            None => Ok(OptionalJson(None)),
+            Some(b'{') => parse_json(&bytes).map(|v| OptionalJson(Some(v))),
             Some(_) => Err(Error::validation("body", "expected a JSON object")),
         }
     }

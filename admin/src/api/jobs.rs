@@ -6,11 +6,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::api::extract::{ApiId, ApiJson, ApiQuery};
+use crate::api::extract::{ApiId, ApiJson, ApiQuery, OptionalJson};
 use crate::api::render::{self, List};
 use crate::app::AppState;
 use crate::error::{Error, Result};
-use crate::service::jobs::{self, JobInput};
+use crate::service::jobs::{self, JobInput, TriggerInput};
 use crate::store::{JobFilter, JobInfo};
 
 /// The routes of this resource.
@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/jobs/{id}", get(show).put(update).delete(remove))
         .route("/jobs/{id}/start", post(start))
         .route("/jobs/{id}/stop", post(stop))
+        .route("/jobs/{id}/trigger", post(trigger))
 }
 
 /// A job as REST v1 shows it: XXL-JOB's `XxlJobInfo` names plus `timeZone`.
@@ -157,4 +158,21 @@ async fn start(State(state): State<AppState>, ApiId(id): ApiId<i32>) -> Result<J
 
 async fn stop(State(state): State<AppState>, ApiId(id): ApiId<i32>) -> Result<Json<JobView>> {
     Ok(Json(jobs::stop(&state, id).await?.into()))
+}
+
+/// The log ids of a manual trigger.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Triggered {
+    log_ids: Vec<i64>,
+}
+
+/// 202: the run is queued; its log rows say how the executor answered.
+async fn trigger(
+    State(state): State<AppState>,
+    ApiId(id): ApiId<i32>,
+    OptionalJson(input): OptionalJson<TriggerInput>,
+) -> Result<(StatusCode, Json<Triggered>)> {
+    let log_ids = jobs::trigger(&state, id, input.unwrap_or_default()).await?;
+    Ok((StatusCode::ACCEPTED, Json(Triggered { log_ids })))
 }

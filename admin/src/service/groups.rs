@@ -167,11 +167,13 @@ fn merge(base: GroupFields, input: GroupInput) -> Result<GroupFields> {
     let address_list = match address_type {
         // Computed from heartbeats after the save; what the client sent does not matter.
         AddressType::Auto => base.address_list,
-        AddressType::Manual => Some(manual_addresses(
+        AddressType::Manual => Some(http_addresses(
+            "addressList",
             input
                 .address_list
                 .as_deref()
-                .or(base.address_list.as_deref()),
+                .or(base.address_list.as_deref())
+                .unwrap_or_default(),
         )?),
     };
     let access_token = match input.access_token {
@@ -197,14 +199,14 @@ fn merge(base: GroupFields, input: GroupInput) -> Result<GroupFields> {
     })
 }
 
-/// A manual address list: required, each item an `http://` or `https://` URL; returned
-/// trimmed and comma-joined.
-fn manual_addresses(list: Option<&str>) -> Result<String> {
-    let addresses = crate::store::split_addresses(list);
+/// A list of executor addresses typed by a person (a manual group, a one-off trigger):
+/// at least one, each an `http://` or `https://` URL; returned trimmed and comma-joined.
+pub fn http_addresses(field: &str, list: &str) -> Result<String> {
+    let addresses = crate::store::split_addresses(Some(list));
     if addresses.is_empty() {
         return Err(Error::validation(
-            "addressList",
-            "a manual group needs at least one executor address",
+            field,
+            "at least one executor address is needed",
         ));
     }
     if let Some(bad) = addresses
@@ -212,7 +214,7 @@ fn manual_addresses(list: Option<&str>) -> Result<String> {
         .find(|a| !(a.starts_with("http://") || a.starts_with("https://")))
     {
         return Err(Error::validation(
-            "addressList",
+            field,
             format!("`{bad}` must start with http:// or https://"),
         ));
     }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::dispatch::route::RouteStrategy;
+use crate::dispatch::{TriggerRequest, TriggerType};
 use crate::error::{Error, Result};
 use crate::schedule::{MisfireStrategy, Schedule};
 use crate::store::{JobFilter, JobInfo, Page};
@@ -144,6 +145,35 @@ pub async fn stop(state: &AppState, id: i32) -> Result<JobInfo> {
         return Err(Error::NotFound(format!("job {id}")));
     }
     get(state, id).await
+}
+
+/// What a client may set for one manual run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerInput {
+    /// Parameter of this run; the job's own when absent.
+    pub executor_param: Option<String>,
+    /// Comma-separated `http(s)://` executors for this run instead of the group's.
+    pub address_list: Option<String>,
+}
+
+/// Triggers one run of a job now, outside its schedule (which it does not touch); returns
+/// the new log ids (one per shard for a broadcast job).
+pub async fn trigger(state: &AppState, id: i32, input: TriggerInput) -> Result<Vec<i64>> {
+    let address_list = match input.address_list.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(list) => Some(crate::service::groups::http_addresses("addressList", list)?),
+    };
+    get(state, id).await?;
+    let Some(dispatcher) = &state.dispatcher else {
+        return Err(Error::Conflict(
+            "this admin runs without a scheduler, so it cannot trigger jobs".to_string(),
+        ));
+    };
+    let mut request = TriggerRequest::new(id, TriggerType::Api);
+    request.executor_param = input.executor_param;
+    request.address_list = address_list;
+    dispatcher.trigger(request).await
 }
 
 /// The next `count` fire times (epoch ms) of a schedule from now, in zone `tz` (the admin's

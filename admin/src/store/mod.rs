@@ -132,6 +132,11 @@ pub trait Store: Send + Sync + 'static {
     /// `Pending` fires due before `due_before` (epoch ms), oldest first: fires of an admin
     /// that died before dispatching them.
     async fn orphan_fires(&self, due_before: i64, limit: i64) -> Result<Vec<JobLog>>;
+    /// Closes fires still `Claimed` whose `fire_at` is before `fire_before`: an admin claimed
+    /// them and stopped before recording the executor's answer. Each gets `trigger_code =
+    /// 500` and `trigger_msg`, and is marked `Done`, so retry and alarm see a failure.
+    /// Returns how many were closed.
+    async fn fail_stuck_claims(&self, fire_before: i64, trigger_msg: &str) -> Result<u64>;
 
     // ---- logs ------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-//! The real admin (`server::serve`) on 127.0.0.1:0 over a real store, and a client that
-//! talks to it.
+//! The real admin (scheduler and `server::serve`) on 127.0.0.1:0 over a real store, and a
+//! client that talks to it.
 
 #![allow(dead_code)]
 
@@ -40,10 +40,14 @@ impl TestApp {
         configure(&mut config);
         config.validate().expect("valid test config");
         let context = config.context_path.clone();
+        let shutdown = CancellationToken::new();
+        // As `main` does: the scheduler first, then the server with its dispatcher.
         let state = AppState::new(config, store);
+        let scheduler =
+            jobwheel_admin::schedule::spawn(&state, shutdown.clone()).expect("scheduler");
+        let state = state.with_dispatcher(scheduler.dispatcher().clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let shutdown = CancellationToken::new();
         let stop = shutdown.clone().cancelled_owned();
         tokio::spawn(jobwheel_admin::server::serve(state.clone(), listener, stop));
         Self {
