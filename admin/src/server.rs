@@ -58,6 +58,11 @@ pub async fn serve(
             "no access_token configured: executors and this admin will not authenticate each other; set JOBWHEEL_ACCESS_TOKEN in production"
         );
     }
+    if config.api_tokens.is_empty() {
+        tracing::warn!(
+            "no api_tokens configured: REST API v1 answers 401 to every call; set JOBWHEEL_API_TOKENS to enable it"
+        );
+    }
     let loops = CancellationToken::new();
     tokio::spawn(RegistryMonitor::new(state.clone()).run(loops.clone()));
     let app = router(state);
