@@ -308,6 +308,36 @@ async fn jobs_round_trip_every_column() {
         };
         assert!(!s.update_job(&missing).await.unwrap(), "{db}");
 
+        // A guarded edit loses against a scan that moved the job since it was read.
+        let seen = s.get_job(id).await.unwrap().unwrap();
+        let mut edit = seen.clone();
+        edit.job_desc = "edited".into();
+        assert!(s.set_job_schedule(id, 1, 10, 20).await.unwrap(), "{db}");
+        assert!(
+            !s.update_job_guarded(&edit, seen.trigger_status, seen.trigger_next_time)
+                .await
+                .unwrap(),
+            "{db}: the scan moved it"
+        );
+        assert_eq!(
+            s.get_job(id).await.unwrap().unwrap().trigger_next_time,
+            20,
+            "{db}"
+        );
+        let seen = s.get_job(id).await.unwrap().unwrap();
+        let edit = JobInfo {
+            job_desc: "edited".into(),
+            ..seen.clone()
+        };
+        assert!(
+            s.update_job_guarded(&edit, seen.trigger_status, seen.trigger_next_time)
+                .await
+                .unwrap(),
+            "{db}: unchanged since read"
+        );
+        assert_eq!(s.get_job(id).await.unwrap().as_ref(), Some(&edit), "{db}");
+        s.update_job(&j).await.unwrap();
+
         assert!(s.set_job_schedule(id, 1, 5, 6).await.unwrap(), "{db}");
         let got = s.get_job(id).await.unwrap().unwrap();
         assert_eq!(
