@@ -914,6 +914,16 @@ async fn a_database_created_by_xxl_job_2_4_is_adopted_unchanged() {
     .await
     .unwrap();
     assert_eq!(title_len, 12);
+    // …and a title that does not fit is the client's mistake, named, not a server error.
+    let mut long = group_fields("long-title-app");
+    long.title = "a title of twenty-four".into();
+    match store
+        .insert_group(&long, naive("2024-01-01 00:00:00"))
+        .await
+    {
+        Err(Error::Validation { field, .. }) => assert_eq!(field, "title"),
+        other => panic!("expected a validation error on title, got {other:?}"),
+    }
 
     // 2.4's registry key is not unique: the heartbeat upsert still keeps one row.
     let beat = heartbeat("xxl-job-executor-sample", "http://10.0.0.5:9999/");

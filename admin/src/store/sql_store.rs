@@ -36,7 +36,7 @@ impl<DB: Dialect> SqlStore<DB> {
 fn conflict(what: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
     move |error| match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(what()),
-        _ => Error::Database(error),
+        _ => Error::from(error),
     }
 }
 
