@@ -4,7 +4,7 @@
 //! admin (Jobwheel or XXL-JOB 2.2–3.5), and create jobs with the handler names below.
 
 use clap::Parser;
-use jobwheel_executor::{Executor, JobLogLayer};
+use jobwheel_executor::{Executor, JobLogLayer, shutdown_signal};
 use jobwheel_executor_sample::{Args, register};
 use tracing_subscriber::prelude::*;
 
@@ -49,26 +49,4 @@ async fn main() -> anyhow::Result<()> {
     let executor = register(builder, options).build()?;
     executor.run(shutdown_signal()).await?;
     Ok(())
-}
-
-/// Ctrl-C, or SIGTERM (what `docker stop` and Kubernetes send).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
 }

@@ -67,6 +67,7 @@ pub mod protocol;
 mod registry;
 mod runner;
 mod server;
+mod signal;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tracing_layer;
@@ -77,4 +78,5 @@ pub use error::{Error, Result};
 pub use executor::{BoundExecutor, Executor};
 pub use handler::JobHandler;
 pub use server::MAX_REQUEST_BYTES;
+pub use signal::shutdown_signal;
 pub use tracing_layer::JobLogLayer;
