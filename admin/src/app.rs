@@ -5,6 +5,8 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 use crate::config::Config;
+use crate::dispatch::Dispatcher;
+use crate::error::{Error, Result};
 use crate::store::Store;
 
 /// What handlers and loops need; cloning shares it.
@@ -16,6 +18,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The default time zone (of jobs without one, and of DATETIME columns).
     pub tz: Tz,
+    /// The dispatcher of the running scheduler, for triggers outside the schedule (REST
+    /// API, console). `None` until the scheduler is started (it needs the state first).
+    pub dispatcher: Option<Dispatcher>,
 }
 
 impl AppState {
@@ -26,6 +31,20 @@ impl AppState {
             config: Arc::new(config),
             store,
             tz,
+            dispatcher: None,
         }
+    }
+
+    /// The same state, able to trigger jobs through `dispatcher`.
+    pub fn with_dispatcher(mut self, dispatcher: Dispatcher) -> Self {
+        self.dispatcher = Some(dispatcher);
+        self
+    }
+
+    /// The dispatcher, or an error when this admin runs without a scheduler.
+    pub fn dispatcher(&self) -> Result<&Dispatcher> {
+        self.dispatcher
+            .as_ref()
+            .ok_or_else(|| Error::Internal("the scheduler is not running on this admin".into()))
     }
 }

@@ -210,7 +210,9 @@ async fn like_filters_treat_wildcards_and_quotes_as_text() {
                 ..GroupFilter::default()
             };
             let (groups, total) = s.list_groups(&filter, Page::default()).await.unwrap();
-            let names: Vec<&str> = groups.iter().map(|g| g.app_name.as_str()).collect();
+            // Sorted here: the two databases collate `_` and letters differently.
+            let mut names: Vec<&str> = groups.iter().map(|g| g.app_name.as_str()).collect();
+            names.sort_unstable();
             assert_eq!(names, expected, "{db}: app_name contains {needle:?}");
             assert_eq!(total as usize, expected.len(), "{db}");
 
@@ -305,6 +307,36 @@ async fn jobs_round_trip_every_column() {
             ..j.clone()
         };
         assert!(!s.update_job(&missing).await.unwrap(), "{db}");
+
+        // A guarded edit loses against a scan that moved the job since it was read.
+        let seen = s.get_job(id).await.unwrap().unwrap();
+        let mut edit = seen.clone();
+        edit.job_desc = "edited".into();
+        assert!(s.set_job_schedule(id, 1, 10, 20).await.unwrap(), "{db}");
+        assert!(
+            !s.update_job_guarded(&edit, seen.trigger_status, seen.trigger_next_time)
+                .await
+                .unwrap(),
+            "{db}: the scan moved it"
+        );
+        assert_eq!(
+            s.get_job(id).await.unwrap().unwrap().trigger_next_time,
+            20,
+            "{db}"
+        );
+        let seen = s.get_job(id).await.unwrap().unwrap();
+        let edit = JobInfo {
+            job_desc: "edited".into(),
+            ..seen.clone()
+        };
+        assert!(
+            s.update_job_guarded(&edit, seen.trigger_status, seen.trigger_next_time)
+                .await
+                .unwrap(),
+            "{db}: unchanged since read"
+        );
+        assert_eq!(s.get_job(id).await.unwrap().as_ref(), Some(&edit), "{db}");
+        s.update_job(&j).await.unwrap();
 
         assert!(s.set_job_schedule(id, 1, 5, 6).await.unwrap(), "{db}");
         let got = s.get_job(id).await.unwrap().unwrap();
@@ -826,4 +858,186 @@ async fn a_second_admin_on_the_same_sqlite_file_is_refused() {
         .expect("reopen");
     again.ping().await.unwrap();
     drop(home);
+}
+
+// ---- MySQL/MariaDB only -----------------------------------------------------------------
+
+/// A raw connection to a test database (to play XXL-JOB's part).
+async fn raw_mysql(url: &str) -> sqlx::MySqlConnection {
+    use sqlx::Connection;
+    sqlx::MySqlConnection::connect(url).await.expect("connect")
+}
+
+#[tokio::test]
+async fn a_database_created_by_xxl_job_2_4_is_adopted_unchanged() {
+    use sqlx::Executor;
+    let Some(db) = common::MysqlDatabase::create().await else {
+        eprintln!("skipped: {} is not set", common::MYSQL_URL_VAR);
+        return;
+    };
+    let mut xxl = raw_mysql(&db.url).await;
+    let script = include_str!("fixtures/xxl_job_2_4.sql");
+    xxl.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(script)))
+        .await
+        .expect("XXL-JOB 2.4's script runs");
+
+    let store = jobwheel_admin::store::connect(&db.url, 3)
+        .await
+        .expect("adopt");
+    store.ping().await.unwrap();
+    let group = store.get_group(1).await.unwrap().expect("seed group");
+    assert_eq!(
+        (group.app_name.as_str(), group.title.as_str()),
+        ("xxl-job-executor-sample", "示例执行器")
+    );
+    assert_eq!(
+        (group.address_type, group.protocol),
+        (AddressType::Auto, None)
+    );
+    let job = store.get_job(1).await.unwrap().expect("seed job");
+    assert_eq!(job.job_desc, "测试任务1");
+    assert_eq!(
+        (job.schedule_type.as_str(), job.schedule_conf.as_deref()),
+        ("CRON", Some("0 0 0 * * ? *"))
+    );
+    assert_eq!(
+        (job.executor_handler.as_deref(), job.time_zone),
+        (Some("demoJobHandler"), None)
+    );
+
+    // XXL-JOB's own columns are untouched (no widening, no new unique keys).
+    let (title_len,): (i64,) = sqlx::query_as(
+        "SELECT CAST(CHARACTER_MAXIMUM_LENGTH AS SIGNED) FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'xxl_job_group' AND COLUMN_NAME = 'title'",
+    )
+    .fetch_one(&mut xxl)
+    .await
+    .unwrap();
+    assert_eq!(title_len, 12);
+    // …and a title that does not fit is the client's mistake, named, not a server error.
+    let mut long = group_fields("long-title-app");
+    long.title = "a title of twenty-four".into();
+    match store
+        .insert_group(&long, naive("2024-01-01 00:00:00"))
+        .await
+    {
+        Err(Error::Validation { field, .. }) => assert_eq!(field, "title"),
+        other => panic!("expected a validation error on title, got {other:?}"),
+    }
+
+    // 2.4's registry key is not unique: the heartbeat upsert still keeps one row.
+    let beat = heartbeat("xxl-job-executor-sample", "http://10.0.0.5:9999/");
+    store
+        .registry_save(&beat, naive("2024-01-01 00:00:00"))
+        .await
+        .unwrap();
+    store
+        .registry_save(&beat, naive("2024-01-01 00:00:30"))
+        .await
+        .unwrap();
+    let rows = store
+        .registry_alive(naive("2023-01-01 00:00:00"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].update_time, Some(naive("2024-01-01 00:00:30")));
+
+    // A Java admin's insert (no jobwheel_* columns) still works and reads as a done fire.
+    xxl.execute(
+        "INSERT INTO xxl_job_log (job_group, job_id, trigger_time, trigger_code, handle_code) \
+         VALUES (1, 1, '2024-01-01 00:00:00', 200, 0)",
+    )
+    .await
+    .expect("XXL-JOB's log insert");
+    let (log_id,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM xxl_job_log")
+        .fetch_one(&mut xxl)
+        .await
+        .unwrap();
+    let log = store.get_log(log_id).await.unwrap().unwrap();
+    assert_eq!(
+        (log.fire_state, log.fire_at, log.trigger_code),
+        (FireState::Done, None, 200)
+    );
+
+    // The seed job scans under the existing lock row once started.
+    assert!(store.set_job_schedule(1, 1, 0, 1_000).await.unwrap());
+    let fires = store.schedule_scan(5_000, 10, &mut fire_all).await.unwrap();
+    assert_eq!(fires.len(), 1);
+    let (locks,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM xxl_job_lock")
+        .fetch_one(&mut xxl)
+        .await
+        .unwrap();
+    assert_eq!(locks, 1, "the existing schedule_lock row is reused");
+
+    // Starting again is a no-op.
+    drop(store);
+    let again = jobwheel_admin::store::connect(&db.url, 3)
+        .await
+        .expect("restart");
+    again.ping().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admins_starting_together_on_an_empty_database_do_not_break_each_other() {
+    let Some(db) = common::MysqlDatabase::create().await else {
+        eprintln!("skipped: {} is not set", common::MYSQL_URL_VAR);
+        return;
+    };
+    let starts = (0..4).map(|_| {
+        let url = db.url.clone();
+        tokio::spawn(async move { jobwheel_admin::store::connect(&url, 2).await })
+    });
+    for start in futures::future::join_all(starts).await {
+        let store = start.unwrap().expect("every admin starts");
+        store.ping().await.unwrap();
+    }
+    let mut conn = raw_mysql(&db.url).await;
+    let (steps,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobwheel_schema_version")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(steps, 3, "each migration recorded once");
+    let (locks,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM xxl_job_lock WHERE lock_name = 'schedule_lock'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(locks, 1);
+}
+
+#[tokio::test]
+async fn stuck_claims_are_closed_as_failed() {
+    for (db, s) in each_store().await {
+        let mut ids = Vec::new();
+        for (fire_at, state) in [
+            (1_000, FireState::Claimed),
+            (9_000, FireState::Claimed),
+            (1_000, FireState::Pending),
+            (1_000, FireState::Done),
+        ] {
+            let mut log = new_log(1, fire_at);
+            log.fire_state = state;
+            ids.push(s.insert_log(&log).await.unwrap());
+        }
+        assert_eq!(s.fail_stuck_claims(5_000, "lost").await.unwrap(), 1, "{db}");
+        let stuck = s.get_log(ids[0]).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                stuck.trigger_code,
+                stuck.trigger_msg.as_deref(),
+                stuck.fire_state
+            ),
+            (500, Some("lost"), FireState::Done),
+            "{db}"
+        );
+        for &id in &ids[1..] {
+            let log = s.get_log(id).await.unwrap().unwrap();
+            assert_eq!(log.trigger_code, 0, "{db}: only old claims are closed");
+        }
+        assert_eq!(
+            s.fail_stuck_claims(5_000, "lost").await.unwrap(),
+            0,
+            "{db}: once"
+        );
+    }
 }

@@ -1,11 +1,21 @@
-//! Dispatch: from a fire to an executor call.
+//! Dispatch: from a fire to an executor call and its log row.
 //!
-//! A fire is routed to one address of its executor group ([`route`]) and sent to that
-//! executor over the XXL-JOB protocol ([`executor_client`]). Routing state lives per admin
-//! node in memory, exactly as in XXL-JOB (shared/PROTOCOL.md §4, DESIGN.md decisions 5 and 6).
+//! Fires come from the time wheel or from a manual/API/retry/parent trigger through the
+//! [`Dispatcher`], wait in a bounded fast or slow [`pool`], and are turned into executor
+//! calls by the [`trigger`]: routed to one address of the executor group ([`route`]) and
+//! sent over the XXL-JOB protocol ([`executor_client`]). Routing state lives per admin node
+//! in memory, exactly as in XXL-JOB (shared/PROTOCOL.md §3.7, §3.8, §4; DESIGN.md decisions
+//! 5 and 6).
 
+pub mod dispatcher;
 pub mod executor_client;
+pub mod fire;
+pub mod pool;
 pub mod route;
+pub mod trigger;
+pub mod trigger_msg;
 
+pub use dispatcher::{Dispatcher, TriggerRequest};
 pub use executor_client::{ExecutorClient, Target};
+pub use fire::{Fire, TriggerType};
 pub use route::{ExecutorProbe, RouteOutcome, RouteStrategy, Routers};

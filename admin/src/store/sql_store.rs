@@ -36,7 +36,7 @@ impl<DB: Dialect> SqlStore<DB> {
 fn conflict(what: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
     move |error| match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(what()),
-        _ => Error::Database(error),
+        _ => Error::from(error),
     }
 }
 
@@ -118,21 +118,25 @@ where
 
     async fn insert_group(&self, fields: &GroupFields, now: NaiveDateTime) -> Result<i32> {
         let mut tx = self.begin_write().await?;
-        // XXL-JOB ≤ 3.4 has no unique key on app_name: check, and let a fresh database's
-        // unique key catch the race.
-        self.refuse_taken_app_name(&mut tx, &fields.app_name, None)
-            .await?;
-        let result = sqlx::query(
-            "INSERT INTO xxl_job_group (app_name, title, address_type, address_list, \
-             update_time, jobwheel_access_token, jobwheel_protocol) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .args(group_values(fields, now))
-        .execute(&mut *tx)
-        .await
-        .map_err(conflict(|| app_name_taken(&fields.app_name)))?;
-        tx.commit().await?;
-        i32::try_from(DB::last_insert_id(&result))
-            .map_err(|_| Error::Internal("group id out of range".into()))
+        let inserted = async {
+            // XXL-JOB ≤ 3.4 has no unique key on app_name: check, and let a fresh
+            // database's unique key catch the race.
+            self.refuse_taken_app_name(&mut tx, &fields.app_name, None)
+                .await?;
+            let result = sqlx::query(
+                "INSERT INTO xxl_job_group (app_name, title, address_type, address_list, \
+                 update_time, jobwheel_access_token, jobwheel_protocol) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .args(group_values(fields, now))
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict(|| app_name_taken(&fields.app_name)))?;
+            i32::try_from(DB::last_insert_id(&result))
+                .map_err(|_| Error::Internal("group id out of range".into()))
+        }
+        .await;
+        finish(tx, inserted).await
     }
 
     async fn update_group(
@@ -142,51 +146,59 @@ where
         now: NaiveDateTime,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let (exists,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM xxl_job_group WHERE id = ?")
+        let updated = async {
+            let (exists,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM xxl_job_group WHERE id = ?")
+                    .arg(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if exists == 0 {
+                return Ok(false);
+            }
+            self.refuse_taken_app_name(&mut tx, &fields.app_name, Some(id))
+                .await?;
+            let result = sqlx::query(
+                "UPDATE xxl_job_group SET app_name = ?, title = ?, address_type = ?, \
+                 address_list = ?, update_time = ?, jobwheel_access_token = ?, \
+                 jobwheel_protocol = ? WHERE id = ?",
+            )
+            .args(group_values(fields, now))
             .arg(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if exists == 0 {
-            return Ok(false);
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict(|| app_name_taken(&fields.app_name)))?;
+            Ok(DB::rows_affected(&result) > 0)
         }
-        self.refuse_taken_app_name(&mut tx, &fields.app_name, Some(id))
-            .await?;
-        let result = sqlx::query(
-            "UPDATE xxl_job_group SET app_name = ?, title = ?, address_type = ?, \
-             address_list = ?, update_time = ?, jobwheel_access_token = ?, \
-             jobwheel_protocol = ? WHERE id = ?",
-        )
-        .args(group_values(fields, now))
-        .arg(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(conflict(|| app_name_taken(&fields.app_name)))?;
-        tx.commit().await?;
-        Ok(DB::rows_affected(&result) > 0)
+        .await;
+        finish(tx, updated).await
     }
 
     async fn delete_group(&self, id: i32) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let app_name: Option<(String,)> =
-            sqlx::query_as("SELECT app_name FROM xxl_job_group WHERE id = ?")
-                .arg(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((app_name,)) = app_name else {
-            return Ok(false);
-        };
-        sqlx::query(
-            "DELETE FROM xxl_job_registry WHERE registry_group = 'EXECUTOR' AND registry_key = ?",
-        )
-        .arg(app_name)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM xxl_job_group WHERE id = ?")
-            .arg(id)
+        let deleted = async {
+            let app_name: Option<(String,)> =
+                sqlx::query_as("SELECT app_name FROM xxl_job_group WHERE id = ?")
+                    .arg(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((app_name,)) = app_name else {
+                return Ok(false);
+            };
+            sqlx::query(
+                "DELETE FROM xxl_job_registry \
+                 WHERE registry_group = 'EXECUTOR' AND registry_key = ?",
+            )
+            .arg(app_name)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(true)
+            sqlx::query("DELETE FROM xxl_job_group WHERE id = ?")
+                .arg(id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(true)
+        }
+        .await;
+        finish(tx, deleted).await
     }
 
     async fn set_group_addresses(
@@ -310,20 +322,41 @@ where
         Ok(DB::rows_affected(&result) > 0)
     }
 
+    async fn update_job_guarded(
+        &self,
+        job: &JobInfo,
+        seen_status: i8,
+        seen_next: i64,
+    ) -> Result<bool> {
+        let mut qb = QueryBuilder::<DB>::new("UPDATE xxl_job_info SET ");
+        sql::push_job_values(&mut qb, job, true);
+        qb.push(" WHERE id = ");
+        DB::push(&mut qb, job.id.into());
+        qb.push(" AND trigger_status = ");
+        DB::push(&mut qb, seen_status.into());
+        qb.push(" AND trigger_next_time = ");
+        DB::push(&mut qb, seen_next.into());
+        let result = qb.build().execute(&self.pool).await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
     async fn delete_job(&self, id: i32) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        for statement in [
-            "DELETE FROM xxl_job_log WHERE job_id = ?",
-            "DELETE FROM xxl_job_logglue WHERE job_id = ?",
-        ] {
-            sqlx::query(statement).arg(id).execute(&mut *tx).await?;
+        let deleted = async {
+            for statement in [
+                "DELETE FROM xxl_job_log WHERE job_id = ?",
+                "DELETE FROM xxl_job_logglue WHERE job_id = ?",
+            ] {
+                sqlx::query(statement).arg(id).execute(&mut *tx).await?;
+            }
+            let result = sqlx::query("DELETE FROM xxl_job_info WHERE id = ?")
+                .arg(id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(DB::rows_affected(&result) > 0)
         }
-        let result = sqlx::query("DELETE FROM xxl_job_info WHERE id = ?")
-            .arg(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(DB::rows_affected(&result) > 0)
+        .await;
+        finish(tx, deleted).await
     }
 
     async fn set_job_schedule(&self, id: i32, status: i8, last: i64, next: i64) -> Result<bool> {
@@ -349,28 +382,30 @@ where
         plan: &mut (dyn FnMut(Vec<JobInfo>) -> ScanPlan + Send),
     ) -> Result<Vec<RecordedFire>> {
         let mut tx = self.begin_write().await?;
-        self.lock_schedule(&mut tx).await?;
-        let jobs: Vec<JobInfo> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{} WHERE trigger_status = 1 AND trigger_next_time <= ? ORDER BY id LIMIT ?",
-            sql::JOB_COLUMNS
-        )))
-        .arg(window_end)
-        .arg(limit.max(0))
-        .fetch_all(&mut *tx)
-        .await?;
-        if jobs.is_empty() {
-            tx.commit().await?;
-            return Ok(Vec::new());
+        let scanned = async {
+            self.lock_schedule(&mut tx).await?;
+            let jobs: Vec<JobInfo> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE trigger_status = 1 AND trigger_next_time <= ? ORDER BY id LIMIT ?",
+                sql::JOB_COLUMNS
+            )))
+            .arg(window_end)
+            .arg(limit.max(0))
+            .fetch_all(&mut *tx)
+            .await?;
+            if jobs.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ScanPlan { updates, fires } = plan(jobs);
+            for batch in updates.chunks(sql::SCAN_BATCH) {
+                let mut qb = QueryBuilder::<DB>::new("");
+                sql::push_schedule_updates(&mut qb, batch);
+                qb.build().execute(&mut *tx).await?;
+            }
+            record_fires(&mut tx, &fires).await
         }
-        let ScanPlan { updates, fires } = plan(jobs);
-        for batch in updates.chunks(sql::SCAN_BATCH) {
-            let mut qb = QueryBuilder::<DB>::new("");
-            sql::push_schedule_updates(&mut qb, batch);
-            qb.build().execute(&mut *tx).await?;
-        }
-        let recorded = record_fires(&mut tx, &fires).await?;
-        tx.commit().await?;
-        Ok(recorded)
+        .await;
+        // The lock is released here, on success and on failure alike.
+        finish(tx, scanned).await
     }
 
     async fn claim_fire(&self, log_id: i64) -> Result<bool> {
@@ -395,6 +430,18 @@ where
         .fetch_all(&self.pool)
         .await?;
         Ok(logs)
+    }
+
+    async fn fail_stuck_claims(&self, fire_before: i64, trigger_msg: &str) -> Result<u64> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log SET trigger_code = 500, trigger_msg = ?, jobwheel_fire_state = 0 \
+             WHERE jobwheel_fire_state = 2 AND jobwheel_fire_at < ?",
+        )
+        .arg(trigger_msg)
+        .arg(fire_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result))
     }
 
     // ---- logs ------------------------------------------------------------------------
@@ -651,6 +698,25 @@ where
             .fetch_one(&self.pool)
             .await?;
         Ok((rows, total))
+    }
+}
+
+/// Ends `tx`: commit when `result` is a success, else roll back. Always explicitly: a
+/// dropped sqlx transaction only queues its `ROLLBACK` until the connection's next use, and
+/// meanwhile keeps its locks (on MySQL the cluster's `schedule_lock` row and table
+/// metadata locks), so an error must never just drop it.
+async fn finish<DB: Dialect, T>(tx: Transaction<'static, DB>, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(%rollback, "rollback failed");
+            }
+            Err(error)
+        }
     }
 }
 

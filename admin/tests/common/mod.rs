@@ -8,6 +8,9 @@
 //! they are an hour old.
 #![allow(dead_code)]
 
+pub mod app;
+pub mod executor;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -140,12 +143,7 @@ impl Drop for MysqlDatabase {
                 .enable_all()
                 .build()
                 .ok()?;
-            runtime.block_on(async {
-                let mut conn = MySqlConnection::connect(&server_url).await.ok()?;
-                conn.execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
-                    .await
-                    .ok()
-            })
+            runtime.block_on(drop_database(&server_url, &name))
         })
         .join();
         if !matches!(dropped, Ok(Some(_))) {
@@ -155,6 +153,30 @@ impl Drop for MysqlDatabase {
             );
         }
     }
+}
+
+/// Drops a test database. Its store's pool may still hold connections (closing them needs
+/// the test's runtime, which is busy running this drop), so they are killed first;
+/// otherwise `DROP DATABASE` would wait for their metadata locks forever.
+async fn drop_database(server_url: &str, name: &str) -> Option<()> {
+    let mut conn = MySqlConnection::connect(server_url).await.ok()?;
+    let sessions: Vec<(i64,)> = sqlx::query_as(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+    )
+    .bind(name)
+    .fetch_all(&mut conn)
+    .await
+    .ok()?;
+    for (id,) in sessions {
+        let _ = conn.execute(AssertSqlSafe(format!("KILL {id}"))).await;
+    }
+    conn.execute("SET SESSION lock_wait_timeout = 30")
+        .await
+        .ok()?;
+    conn.execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
+        .await
+        .ok()
+        .map(|_| ())
 }
 
 /// Drops `jwtest_<secs>_…` databases older than an hour (left by killed runs).
