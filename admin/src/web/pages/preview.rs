@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::Schedule;
 use crate::web::WebState;
 use crate::web::context::Viewer;
 
@@ -44,26 +43,18 @@ pub async fn schedule(
     _viewer: Viewer,
     Query(query): Query<PreviewQuery>,
 ) -> Json<Preview> {
-    let tz = match query.tz.trim() {
-        "" => Ok(state.app.tz),
-        name => name
-            .parse::<chrono_tz::Tz>()
-            .map_err(|_| format!("`{name}` is not an IANA time zone")),
-    };
-    let conf = query.conf.trim();
-    let parsed = tz.and_then(|tz| {
-        Schedule::parse(
-            query.schedule_type.trim(),
-            (!conf.is_empty()).then_some(conf),
-        )
-        .map(|s| (tz, s))
-        .map_err(|e| e.to_string())
-    });
+    // The same domain function REST v1's schedule preview calls.
+    let parsed = crate::service::jobs::preview(
+        &state.app,
+        &query.schedule_type,
+        &query.conf,
+        Some(&query.tz),
+        PREVIEW_COUNT,
+    );
     Json(match parsed {
-        Ok((tz, schedule)) => Preview {
+        Ok((tz, times)) => Preview {
             tz: tz.name().to_string(),
-            times: schedule
-                .next_n(crate::time::now_ms(), tz, PREVIEW_COUNT)
+            times: times
                 .into_iter()
                 .map(|ms| {
                     crate::time::to_naive(ms, tz)
@@ -76,7 +67,7 @@ pub async fn schedule(
         Err(error) => Preview {
             tz: String::new(),
             times: Vec::new(),
-            error: Some(error),
+            error: Some(error.to_string()),
         },
     })
 }
