@@ -73,12 +73,13 @@ pub struct Killed {
     pub log_id: i64,
     /// The executor's answer.
     pub msg: Option<String>,
-    /// False when a result arrived in the meantime (the run finished on its own).
-    pub marked: bool,
+    /// The log's handle code now (500, or the executor's own report of the killed run
+    /// when it arrived first; the kill note is added to its message either way).
+    pub code: Option<i32>,
 }
 
 /// Kills the running fire of log `log_id` on its executor (`/kill`) and marks the log
-/// failed (500, "Manual operation, kill job:…"). Only a run that was accepted and has no
+/// failed (500, "Manual operation, kill job:…"; XXL-JOB's message). Only a run that was accepted and has no
 /// result yet can be killed.
 pub async fn kill(state: &AppState, log_id: i64) -> Result<Killed> {
     let log = super::logs::get(state, log_id).await?;
@@ -103,10 +104,20 @@ pub async fn kill(state: &AppState, log_id: i64) -> Result<Killed> {
         reply.msg.clone().unwrap_or_default()
     );
     let completion = lifecycle::complete_run(state, log_id, CODE_FAIL, Some(&note)).await?;
+    if completion == Completion::AlreadyCompleted {
+        // The executor reported the killed run itself, faster than we could: keep its
+        // result and add who killed it.
+        let current = super::logs::get(state, log_id).await?;
+        let existing = current.handle_msg.unwrap_or_default();
+        state
+            .store
+            .set_handle_msg(log_id, &format!("{existing}<br>{note}"))
+            .await?;
+    }
     Ok(Killed {
         log_id,
         msg: reply.msg,
-        marked: completion == Completion::Completed,
+        code: state.store.get_log(log_id).await?.map(|l| l.handle_code),
     })
 }
 
