@@ -510,6 +510,44 @@ async fn reports_clears_and_retention(store: Arc<dyn Store>) {
     assert_eq!(logs_of(s, 1).await.len(), 6, "the last two days stay");
 }
 
+/// A job may send its alarms to its own webhook instead of the admin's.
+async fn a_job_names_its_own_alarm_webhook(store: Arc<dyn Store>) {
+    let global = WebhookSink::start().await;
+    let own = WebhookSink::start().await;
+    let url = global.url.clone();
+    let app = TestApp::start(store.clone(), move |c| c.alarm_webhook_url = Some(url)).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let group = manual_group(&*store, "hooked", &[&dead]).await;
+    let body = |webhook: &str| {
+        json!({"jobGroup": group, "jobDesc": "hooked", "author": "ops", "scheduleType": "NONE",
+               "executorHandler": "demo", "alarmWebhook": webhook})
+    };
+    expect_invalid(
+        app.v1(Method::POST, "/jobs").json(&body("ftp://nope")),
+        "alarmWebhook",
+    )
+    .await;
+    let (status, job) = send(app.v1(Method::POST, "/jobs").json(&body(&own.url))).await;
+    assert_eq!(status, StatusCode::CREATED, "{job}");
+    assert_eq!(job["alarmWebhook"], own.url.as_str());
+    let job = job["id"].as_i64().unwrap() as i32;
+    let log = trigger(&app.state, job).await[0];
+    wait_logs(&*store, job, WAIT, |l| l[0].trigger_code == 500).await;
+    FailMonitor::new(app.state.clone())
+        .unwrap()
+        .pass()
+        .await
+        .unwrap();
+    let posts = own.wait_for(1, WAIT).await;
+    assert_eq!(posts[0]["log_id"], log);
+    assert!(
+        global.received().is_empty(),
+        "the job's own URL replaces the admin's"
+    );
+}
+
 on_every_store!(
     a_failing_job_is_retried_until_its_count_runs_out,
     a_successful_parent_fires_its_children,
@@ -517,6 +555,7 @@ on_every_store!(
     an_operator_tails_and_kills_a_running_fire,
     glue_sources_are_versioned_and_travel_in_the_trigger,
     reports_clears_and_retention,
+    a_job_names_its_own_alarm_webhook,
 );
 
 /// A failed log of a job with `alarm_email`, as a failed trigger leaves it.
