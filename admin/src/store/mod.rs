@@ -105,6 +105,17 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_job(&self, job: &JobInfo) -> Result<i32>;
     /// Writes every column of `job` (by `job.id`); false when it does not exist.
     async fn update_job(&self, job: &JobInfo) -> Result<bool>;
+    /// Writes every column of `job` only while its schedule state is still the one the
+    /// caller read (`trigger_status = seen_status AND trigger_next_time = seen_next`): an
+    /// edit must not write back a `trigger_next_time` that a scan advanced meanwhile, which
+    /// would fire that occurrence twice. False when the job is gone or was moved; re-read
+    /// and retry.
+    async fn update_job_guarded(
+        &self,
+        job: &JobInfo,
+        seen_status: i8,
+        seen_next: i64,
+    ) -> Result<bool>;
     /// Deletes a job with its logs and GLUE history; false when it does not exist.
     async fn delete_job(&self, id: i32) -> Result<bool>;
     /// Sets `trigger_status`, `trigger_last_time`, `trigger_next_time` (start/stop).

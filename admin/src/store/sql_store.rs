@@ -36,7 +36,7 @@ impl<DB: Dialect> SqlStore<DB> {
 fn conflict(what: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
     move |error| match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(what()),
-        _ => Error::Database(error),
+        _ => Error::from(error),
     }
 }
 
@@ -320,6 +320,24 @@ where
         sql::push_job_values(&mut qb, job, true);
         qb.push(" WHERE id = ");
         DB::push(&mut qb, job.id.into());
+        let result = qb.build().execute(&self.pool).await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    async fn update_job_guarded(
+        &self,
+        job: &JobInfo,
+        seen_status: i8,
+        seen_next: i64,
+    ) -> Result<bool> {
+        let mut qb = QueryBuilder::<DB>::new("UPDATE xxl_job_info SET ");
+        sql::push_job_values(&mut qb, job, true);
+        qb.push(" WHERE id = ");
+        DB::push(&mut qb, job.id.into());
+        qb.push(" AND trigger_status = ");
+        DB::push(&mut qb, seen_status.into());
+        qb.push(" AND trigger_next_time = ");
+        DB::push(&mut qb, seen_next.into());
         let result = qb.build().execute(&self.pool).await?;
         Ok(DB::rows_affected(&result) > 0)
     }
