@@ -55,6 +55,40 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Console language, `en` or `zh-CN`; unset follows the browser's Accept-Language.
     pub language: Option<String>,
+    /// SMTP server of alarm mail; unset disables email alarms.
+    pub smtp_host: Option<String>,
+    /// SMTP port; unset means 25 (`none`), 587 (`starttls`) or 465 (`tls`).
+    pub smtp_port: Option<u16>,
+    /// How the SMTP connection is secured: `none`, `starttls` or `tls` (implicit TLS).
+    pub smtp_tls: SmtpTls,
+    /// SMTP login; unset sends without authentication.
+    pub smtp_user: Option<String>,
+    /// SMTP password.
+    pub smtp_password: Option<String>,
+    /// Sender of alarm mail, e.g. `Jobwheel <jobwheel@example.com>`; required with
+    /// `smtp_host`.
+    pub smtp_from: Option<String>,
+    /// Webhook every failed job's alarm is POSTed to, unless the job names its own.
+    pub alarm_webhook_url: Option<String>,
+    /// JSON body of webhook alarms with `{{placeholders}}` (for chat tools); unset posts
+    /// Jobwheel's own JSON.
+    pub alarm_webhook_template: Option<String>,
+    /// The console's address as users reach it (e.g. `https://jobs.example.com`), for the
+    /// links to a log in alarms.
+    pub public_url: Option<String>,
+}
+
+/// How alarm mail reaches the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on localhost or a trusted network).
+    None,
+    /// Plain connection upgraded with STARTTLS, which must succeed.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
 }
 
 impl Default for Config {
@@ -75,6 +109,15 @@ impl Default for Config {
             cookie_key: None,
             cookie_secure: false,
             language: None,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: SmtpTls::default(),
+            smtp_user: None,
+            smtp_password: None,
+            smtp_from: None,
+            alarm_webhook_url: None,
+            alarm_webhook_template: None,
+            public_url: None,
         }
     }
 }
@@ -144,6 +187,33 @@ pub struct Flags {
     /// Console language: en or zh-CN (default: the browser's).
     #[arg(long, env = "JOBWHEEL_LANGUAGE")]
     pub language: Option<String>,
+    /// SMTP server of alarm mail.
+    #[arg(long, env = "JOBWHEEL_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default by TLS mode: 25, 587, 465).
+    #[arg(long, env = "JOBWHEEL_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// SMTP security: none, starttls or tls.
+    #[arg(long, env = "JOBWHEEL_SMTP_TLS")]
+    pub smtp_tls: Option<SmtpTls>,
+    /// SMTP login.
+    #[arg(long, env = "JOBWHEEL_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// SMTP password.
+    #[arg(long, env = "JOBWHEEL_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// Sender of alarm mail.
+    #[arg(long, env = "JOBWHEEL_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// Default webhook of alarms.
+    #[arg(long, env = "JOBWHEEL_ALARM_WEBHOOK_URL")]
+    pub alarm_webhook_url: Option<String>,
+    /// JSON template of webhook alarms.
+    #[arg(long, env = "JOBWHEEL_ALARM_WEBHOOK_TEMPLATE")]
+    pub alarm_webhook_template: Option<String>,
+    /// The console's public address, for links in alarms.
+    #[arg(long, env = "JOBWHEEL_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -192,6 +262,22 @@ impl Config {
         if flags.language.is_some() {
             self.language = flags.language;
         }
+        if let Some(tls) = flags.smtp_tls {
+            self.smtp_tls = tls;
+        }
+        macro_rules! optional {
+            ($($field:ident),*) => { $( if flags.$field.is_some() { self.$field = flags.$field; } )* };
+        }
+        optional!(
+            smtp_host,
+            smtp_port,
+            smtp_user,
+            smtp_password,
+            smtp_from,
+            alarm_webhook_url,
+            alarm_webhook_template,
+            public_url
+        );
     }
 
     /// Checks values and normalises the context path to `""` or `/segment…` (no trailing `/`).
@@ -242,6 +328,7 @@ impl Config {
                 return Err(Error::validation(field, "must be at least 1"));
             }
         }
+        self.validate_alarms()?;
         if self.executor_timeout_ms == 0 {
             return Err(Error::validation(
                 "executor_timeout_ms",
@@ -285,6 +372,52 @@ impl Config {
             }
         };
         Ok(())
+    }
+
+    /// Alarm settings: blanks are unset, and what cannot work fails at start rather than
+    /// at the first failed job.
+    fn validate_alarms(&mut self) -> Result<()> {
+        for value in [
+            &mut self.smtp_host,
+            &mut self.smtp_user,
+            &mut self.smtp_password,
+            &mut self.smtp_from,
+            &mut self.alarm_webhook_url,
+            &mut self.alarm_webhook_template,
+            &mut self.public_url,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        if self.smtp_host.is_some() {
+            let from = self.smtp_from.as_deref().unwrap_or_default();
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(Error::validation(
+                    "smtp_from",
+                    "must be a mail address (e.g. `Jobwheel <jobs@example.com>`) when smtp_host is set",
+                ));
+            }
+        }
+        if let Some(url) = &self.alarm_webhook_url {
+            crate::alarm::webhook::check_url("alarm_webhook_url", url)?;
+        }
+        if let Some(template) = &self.alarm_webhook_template {
+            crate::alarm::webhook::check_template(template)?;
+        }
+        if let Some(url) = &mut self.public_url {
+            *url = url.trim().trim_end_matches('/').to_string();
+        }
+        Ok(())
+    }
+
+    /// The SMTP port: the configured one, or the usual one of the TLS mode.
+    pub fn smtp_port(&self) -> u16 {
+        self.smtp_port.unwrap_or(match self.smtp_tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        })
     }
 
     /// The default time zone, parsed.

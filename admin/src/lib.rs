@@ -8,6 +8,7 @@
 //! The data path reads top-down: `schedule` (scan → wheel) → `dispatch` (route → executor
 //! call) → `api` (callback) → `store` (log row).
 
+pub mod alarm;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
     let shutdown = tokio_util::sync::CancellationToken::new();
     let scheduler = jobwheel_admin::schedule::spawn(&state, shutdown.clone())?;
     let state = state.with_dispatcher(scheduler.dispatcher().clone());
+    jobwheel_admin::monitor::spawn_monitors(&state, shutdown.clone())?;
     tokio::spawn(async move {
         shutdown_signal().await;
         shutdown.cancel();

@@ -23,7 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/jobs/{id}/trigger", post(trigger))
 }
 
-/// A job as REST v1 shows it: XXL-JOB's `XxlJobInfo` names plus `timeZone`.
+/// A job as REST v1 shows it: XXL-JOB's `XxlJobInfo` names plus `timeZone` and
+/// `alarmWebhook`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobView {
@@ -52,6 +53,7 @@ pub struct JobView {
     trigger_last_time: i64,
     trigger_next_time: i64,
     time_zone: Option<String>,
+    alarm_webhook: Option<String>,
 }
 
 impl From<JobInfo> for JobView {
@@ -82,6 +84,7 @@ impl From<JobInfo> for JobView {
             trigger_last_time: job.trigger_last_time,
             trigger_next_time: job.trigger_next_time,
             time_zone: job.time_zone,
+            alarm_webhook: job.alarm_webhook,
         }
     }
 }

@@ -11,10 +11,13 @@
 pub mod auth;
 pub mod executor;
 pub mod extract;
+pub mod glue;
 pub mod groups;
 pub mod jobs;
+pub mod log_ops;
 pub mod logs;
 pub mod render;
+pub mod reports;
 pub mod schedules;
 
 use axum::Router;
@@ -35,6 +38,9 @@ pub fn router(state: AppState) -> Router {
         .merge(jobs::routes())
         .merge(logs::routes())
         .merge(schedules::routes())
+        .merge(glue::routes())
+        .merge(log_ops::routes())
+        .merge(reports::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,

@@ -355,7 +355,7 @@ fn excerpt(bytes: &[u8]) -> String {
 
 /// The causes of a reqwest error. Its own text ("error sending request for url (…)") only
 /// repeats the URL; what went wrong is in the sources.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut causes = Vec::new();
     let mut source = error.source();
     while let Some(cause) = source {

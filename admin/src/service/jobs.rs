@@ -70,6 +70,8 @@ pub struct JobInput {
     pub child_job_id: Option<String>,
     /// IANA zone of the schedule; `""` = the admin's.
     pub time_zone: Option<String>,
+    /// Webhook URL of this job's alarms; `""` = the admin's `alarm_webhook_url`.
+    pub alarm_webhook: Option<String>,
     /// 1 = running (scheduled), 0 = stopped. New jobs are stopped unless 1 is given.
     #[serde(default, deserialize_with = "lenient::opt_i32")]
     pub trigger_status: Option<i32>,
@@ -283,6 +285,7 @@ fn merge(base: JobInfo, input: JobInput) -> JobInfo {
         glue_remark: trimmed(input.glue_remark, base.glue_remark),
         child_jobid: trimmed(input.child_job_id, base.child_jobid),
         time_zone: trimmed(input.time_zone, base.time_zone),
+        alarm_webhook: trimmed(input.alarm_webhook, base.alarm_webhook),
         ..base
     }
 }
@@ -316,6 +319,9 @@ async fn validate(state: &AppState, job: &JobInfo) -> Result<SchedulePlan> {
 
 /// The checks that need no database.
 fn check_fields(job: &JobInfo) -> Result<()> {
+    if let Some(url) = &job.alarm_webhook {
+        crate::alarm::webhook::check_url("alarmWebhook", url)?;
+    }
     if job.job_group <= 0 {
         return Err(Error::validation(
             "jobGroup",

@@ -5,6 +5,9 @@
 //! through [`complete_run`], so the rules live in one place: the first result wins, the
 //! message is appended and bounded. Child jobs and alarms hook in here too.
 
+use jobwheel_executor::protocol::CODE_SUCCESS;
+
+use super::children;
 use crate::app::AppState;
 use crate::error::Result;
 use crate::time::now_naive;
@@ -48,11 +51,29 @@ pub async fn complete_run(
         .store
         .complete_log(log_id, handle_code, &message, now_naive(state.tz))
         .await?;
-    Ok(if written {
-        Completion::Completed
-    } else {
-        Completion::AlreadyCompleted
-    })
+    if !written {
+        return Ok(Completion::AlreadyCompleted);
+    }
+    if handle_code == CODE_SUCCESS {
+        fire_children(state, log.job_id, log_id, &message).await?;
+    }
+    Ok(Completion::Completed)
+}
+
+/// Triggers the children of a run that just succeeded and appends their results to its
+/// `handle_msg` (XXL-JOB appends before writing; we write first so that only the admin
+/// whose write won fires them).
+async fn fire_children(state: &AppState, job_id: i32, log_id: i64, message: &str) -> Result<()> {
+    let Some(job) = state.store.get_job(job_id).await? else {
+        return Ok(());
+    };
+    if let Some(children) = children::trigger_children(state, &job).await {
+        state
+            .store
+            .set_handle_msg(log_id, &format!("{message}{children}"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// `existing<br>new`, skipping blanks, bounded to [`HANDLE_MSG_MAX_CHARS`] characters.

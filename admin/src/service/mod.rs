@@ -4,8 +4,12 @@
 //! here validate, apply XXL-JOB's business rules and talk to the [`crate::store::Store`].
 //! Nothing here knows about HTTP, and nothing here writes SQL.
 
+pub mod children;
+pub mod glue;
 pub mod groups;
+pub mod joblog;
 pub mod jobs;
 pub mod lifecycle;
 pub mod logs;
 pub mod registry;
+pub mod reports;

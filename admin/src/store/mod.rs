@@ -188,4 +188,70 @@ pub trait Store: Send + Sync + 'static {
     async fn set_user_password(&self, id: i32, hash: &str, token: Option<&str>) -> Result<bool>;
     /// Sets (login) or clears (logout) a user's session signature.
     async fn set_user_token(&self, id: i32, token: Option<&str>) -> Result<bool>;
+    // ---- after a fire: failures, lost results, alarms (monitor, alarm) ---------------
+
+    /// Failed logs nobody has looked at yet (`alarm_status = 0`), oldest id first: the fail
+    /// monitor's work list (PROTOCOL.md §6.1 "failed for the fail monitor").
+    async fn failed_unalarmed_logs(&self, limit: i64) -> Result<Vec<JobLog>>;
+    /// Moves `alarm_status` from `from` to `to` (and sets `jobwheel_alarm_msg` when `msg`
+    /// is given); true for exactly one caller per transition, so each failed log is
+    /// handled by one admin of a cluster.
+    async fn set_alarm_status(
+        &self,
+        log_id: i64,
+        from: i8,
+        to: i8,
+        msg: Option<&str>,
+    ) -> Result<bool>;
+    /// Replaces a log's `trigger_msg` (the fail monitor appends its retry note).
+    async fn set_trigger_msg(&self, log_id: i64, trigger_msg: &str) -> Result<()>;
+    /// Replaces a finished log's `handle_msg` (child job results are appended), cut to
+    /// 15,000 characters.
+    async fn set_handle_msg(&self, log_id: i64, handle_msg: &str) -> Result<()>;
+    /// Runs still waiting for their result (`trigger_code = 200 AND handle_code = 0`)
+    /// triggered at or before `before`, with ids above `after_id`, by id, at most `limit`.
+    async fn running_logs_before(
+        &self,
+        before: NaiveDateTime,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<JobLog>>;
+
+    // ---- reports and log cleanup (monitor, lifecycle) --------------------------------
+
+    /// Counts of the logs triggered in `from..=to`.
+    async fn count_logs(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<LogCounts>;
+    /// Writes one day of the report (insert or replace, keyed by `trigger_day`).
+    async fn save_report(&self, report: &LogReport) -> Result<()>;
+    /// Report days in `from..=to`, oldest first.
+    async fn list_reports(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<LogReport>>;
+    /// Ids of logs in `scope`, lowest first, at most `limit` (one batch of a delete).
+    async fn log_ids_in_scope(&self, scope: &LogScope, limit: i64) -> Result<Vec<i64>>;
+    /// The id of the `n`-th newest log (1 = newest) of a group/job, if there are `n`.
+    async fn nth_newest_log_id(
+        &self,
+        job_group: Option<i32>,
+        job_id: Option<i32>,
+        n: i64,
+    ) -> Result<Option<i64>>;
+    /// Deletes the logs `ids` in one short statement; returns how many.
+    async fn delete_logs(&self, ids: &[i64]) -> Result<u64>;
+
+    // ---- GLUE source versions (lifecycle) --------------------------------------------
+
+    /// Sets a job's GLUE source and remark (and `glue_updatetime`, `update_time` = `now`),
+    /// records them as a new version and keeps only the newest `keep` versions, in one
+    /// transaction. False when the job does not exist.
+    async fn save_glue(
+        &self,
+        job_id: i32,
+        source: Option<&str>,
+        remark: &str,
+        now: NaiveDateTime,
+        keep: i64,
+    ) -> Result<bool>;
+    /// A job's saved GLUE versions, newest first.
+    async fn glue_versions(&self, job_id: i32) -> Result<Vec<GlueVersion>>;
+    /// One saved GLUE version.
+    async fn get_glue_version(&self, id: i32) -> Result<Option<GlueVersion>>;
 }

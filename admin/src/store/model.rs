@@ -145,6 +145,10 @@ pub struct JobInfo {
     /// `jobwheel_time_zone`: IANA zone of the schedule; `None` means the admin's default.
     #[sqlx(rename = "jobwheel_time_zone")]
     pub time_zone: Option<String>,
+    /// `jobwheel_alarm_webhook`: where this job's webhook alarms go; `None` means the
+    /// admin's `alarm_webhook_url`, if any.
+    #[sqlx(rename = "jobwheel_alarm_webhook")]
+    pub alarm_webhook: Option<String>,
 }
 
 /// One heartbeat row (`xxl_job_registry`).
@@ -242,6 +246,10 @@ pub struct JobLog {
     /// `jobwheel_trigger_type`: CRON, MANUAL, RETRY, PARENT, API, MISFIRE.
     #[sqlx(rename = "jobwheel_trigger_type")]
     pub trigger_type: Option<String>,
+    /// `jobwheel_alarm_msg`: what the fail monitor did (retry log ids) and why an alarm
+    /// failed, if it did.
+    #[sqlx(rename = "jobwheel_alarm_msg")]
+    pub alarm_msg: Option<String>,
 }
 
 impl From<i8> for FireState {
@@ -478,4 +486,84 @@ pub struct UserFilter {
     pub username: Option<String>,
     /// `role` equals.
     pub role: Option<i8>,
+}
+
+/// `xxl_job_log.alarm_status`: what the fail monitor did with a failed log (PROTOCOL.md
+/// §6.5).
+pub mod alarm_status {
+    /// Not looked at yet (every new log).
+    pub const DEFAULT: i8 = 0;
+    /// Claimed by one admin's fail monitor, which is retrying and alarming it.
+    pub const LOCKED: i8 = -1;
+    /// Nothing to alarm: the job is gone, or it has no alarm channel.
+    pub const NOT_NEEDED: i8 = 1;
+    /// Every alarm channel accepted the alarm.
+    pub const SENT: i8 = 2;
+    /// At least one alarm channel failed (the reason is in `jobwheel_alarm_msg`).
+    pub const FAILED: i8 = 3;
+}
+
+/// One saved version of a job's GLUE source (`xxl_job_logglue`).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct GlueVersion {
+    /// `id`.
+    pub id: i32,
+    /// `job_id`.
+    pub job_id: i32,
+    /// `glue_type` at the time of the save.
+    pub glue_type: Option<String>,
+    /// `glue_source`.
+    pub glue_source: Option<String>,
+    /// `glue_remark`.
+    pub glue_remark: String,
+    /// `add_time`.
+    pub add_time: Option<NaiveDateTime>,
+    /// `update_time`.
+    pub update_time: Option<NaiveDateTime>,
+}
+
+/// One day of the dashboard's counts (`xxl_job_log_report`).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct LogReport {
+    /// `trigger_day`: the day at 00:00:00 (admin zone).
+    pub trigger_day: NaiveDateTime,
+    /// `running_count`.
+    pub running_count: i32,
+    /// `suc_count`.
+    pub suc_count: i32,
+    /// `fail_count`.
+    pub fail_count: i32,
+    /// `update_time`.
+    pub update_time: Option<NaiveDateTime>,
+}
+
+/// Log counts of a time range, classed as the report classes them (PROTOCOL.md §6.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LogCounts {
+    /// Every row.
+    pub total: i64,
+    /// `trigger_code IN (0,200) AND handle_code = 0`.
+    pub running: i64,
+    /// `handle_code = 200`.
+    pub success: i64,
+}
+
+impl LogCounts {
+    /// Everything neither running nor successful.
+    pub fn failed(&self) -> i64 {
+        (self.total - self.running - self.success).max(0)
+    }
+}
+
+/// Which log rows a clear or the retention cleanup deletes; every set field must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LogScope {
+    /// `job_group` equals.
+    pub job_group: Option<i32>,
+    /// `job_id` equals.
+    pub job_id: Option<i32>,
+    /// `trigger_time <= before`.
+    pub before: Option<NaiveDateTime>,
+    /// `id < below_id` (keeps the newest rows).
+    pub below_id: Option<i64>,
 }

@@ -46,6 +46,12 @@ impl Dialect for MySql {
             name: "0003_user_token.sql",
             sql: include_str!("../../../migrations/mysql/0003_user_token.sql"),
         },
+        // 3 is the console's (`xxl_job_user.token`, branch `web`).
+        Migration {
+            version: 4,
+            name: "0004_jobwheel_alarms.sql",
+            sql: include_str!("../../../migrations/mysql/0004_jobwheel_alarms.sql"),
+        },
     ];
 
     fn rows_affected(result: &MySqlQueryResult) -> u64 {

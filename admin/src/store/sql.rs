@@ -10,8 +10,8 @@ use sqlx::query_builder::Separated;
 
 use super::bind::{Binder, Value};
 use super::model::{
-    FireState, GroupFilter, JobFilter, JobInfo, LogFilter, LogStatus, NewLog, ScheduleUpdate,
-    UserFilter,
+    FireState, GroupFilter, JobFilter, JobInfo, LogFilter, LogScope, LogStatus, NewLog,
+    ScheduleUpdate, UserFilter,
 };
 
 pub(crate) const GROUP_COLUMNS: &str = "SELECT id, app_name, title, address_type, address_list, \
@@ -22,12 +22,23 @@ pub(crate) const JOB_COLUMNS: &str = "SELECT id, job_group, job_desc, add_time, 
      executor_route_strategy, executor_handler, executor_param, executor_block_strategy, \
      executor_timeout, executor_fail_retry_count, glue_type, glue_source, glue_remark, \
      glue_updatetime, child_jobid, trigger_status, trigger_last_time, trigger_next_time, \
-     jobwheel_time_zone FROM xxl_job_info";
+     jobwheel_time_zone, jobwheel_alarm_webhook FROM xxl_job_info";
 
 pub(crate) const LOG_COLUMNS: &str = "SELECT id, job_group, job_id, executor_address, \
      executor_handler, executor_param, executor_sharding_param, executor_fail_retry_count, \
      trigger_time, trigger_code, trigger_msg, handle_time, handle_code, handle_msg, \
-     alarm_status, jobwheel_fire_at, jobwheel_fire_state, jobwheel_trigger_type FROM xxl_job_log";
+     alarm_status, jobwheel_fire_at, jobwheel_fire_state, jobwheel_trigger_type, \
+     jobwheel_alarm_msg FROM xxl_job_log";
+
+pub(crate) const GLUE_COLUMNS: &str = "SELECT id, job_id, glue_type, glue_source, glue_remark, \
+     add_time, update_time FROM xxl_job_logglue";
+
+pub(crate) const REPORT_COLUMNS: &str = "SELECT trigger_day, running_count, suc_count, \
+     fail_count, update_time FROM xxl_job_log_report";
+
+/// The fail monitor's definition of failed (PROTOCOL.md §6.1).
+pub(crate) const FAILED: &str =
+    "NOT ((trigger_code IN (0, 200) AND handle_code = 0) OR handle_code = 200)";
 
 pub(crate) const USER_COLUMNS: &str =
     "SELECT id, username, password, token, role, permission FROM xxl_job_user";
@@ -36,7 +47,7 @@ pub(crate) const REGISTRY_COLUMNS: &str =
     "SELECT id, registry_group, registry_key, registry_value, update_time FROM xxl_job_registry";
 
 /// The columns a job's insert and update write, in bind order of [`push_job_values`].
-pub(crate) const JOB_WRITE_COLUMNS: [&str; 24] = [
+pub(crate) const JOB_WRITE_COLUMNS: [&str; 25] = [
     "job_group",
     "job_desc",
     "add_time",
@@ -61,6 +72,7 @@ pub(crate) const JOB_WRITE_COLUMNS: [&str; 24] = [
     "trigger_last_time",
     "trigger_next_time",
     "jobwheel_time_zone",
+    "jobwheel_alarm_webhook",
 ];
 
 /// Columns of a new log row, in bind order of [`push_log_values`].
@@ -116,6 +128,8 @@ pub(crate) enum Cond {
     From(&'static str, NaiveDateTime),
     /// `column <= value`.
     To(&'static str, NaiveDateTime),
+    /// `column < value`.
+    Below(&'static str, i64),
     /// Fixed SQL without parameters.
     Sql(&'static str),
 }
@@ -175,6 +189,24 @@ pub(crate) fn user_conds(filter: &UserFilter) -> Vec<Cond> {
     conds
 }
 
+/// Conditions of a clear or cleanup batch.
+pub(crate) fn scope_conds(scope: &LogScope) -> Vec<Cond> {
+    let mut conds = Vec::new();
+    if let Some(group) = scope.job_group {
+        conds.push(Cond::Eq("job_group", group.into()));
+    }
+    if let Some(job) = scope.job_id {
+        conds.push(Cond::Eq("job_id", job.into()));
+    }
+    if let Some(before) = scope.before {
+        conds.push(Cond::To("trigger_time", seconds(before)));
+    }
+    if let Some(below) = scope.below_id {
+        conds.push(Cond::Below("id", below));
+    }
+    conds
+}
+
 /// Blank filters filter nothing.
 fn contains(conds: &mut Vec<Cond>, column: &'static str, value: &Option<String>) {
     if let Some(text) = value.as_deref().filter(|t| !t.is_empty()) {
@@ -191,6 +223,7 @@ pub(crate) fn push_where<DB: Binder>(qb: &mut QueryBuilder<DB>, conds: &[Cond]) 
             Cond::Contains(column, pattern) => (column, " LIKE ", Value::from(pattern)),
             Cond::From(column, time) => (column, " >= ", Value::from(*time)),
             Cond::To(column, time) => (column, " <= ", Value::from(*time)),
+            Cond::Below(column, value) => (column, " < ", Value::from(*value)),
             Cond::Sql(sql) => {
                 qb.push(sql);
                 continue;
@@ -216,7 +249,7 @@ fn push_list<DB: Binder>(
 }
 
 /// A job's values in the order of [`JOB_WRITE_COLUMNS`].
-fn job_values(job: &JobInfo) -> [Value; 24] {
+fn job_values(job: &JobInfo) -> [Value; 25] {
     [
         job.job_group.into(),
         (&job.job_desc).into(),
@@ -242,6 +275,7 @@ fn job_values(job: &JobInfo) -> [Value; 24] {
         job.trigger_last_time.into(),
         job.trigger_next_time.into(),
         (&job.time_zone).into(),
+        (&job.alarm_webhook).into(),
     ]
 }
 

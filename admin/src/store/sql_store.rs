@@ -58,6 +58,9 @@ where
     for<'r> JobLog: FromRow<'r, DB::Row>,
     for<'r> RegistryRow: FromRow<'r, DB::Row>,
     for<'r> User: FromRow<'r, DB::Row>,
+    for<'r> (i64, i64, i64): FromRow<'r, DB::Row>,
+    for<'r> GlueVersion: FromRow<'r, DB::Row>,
+    for<'r> LogReport: FromRow<'r, DB::Row>,
 {
     async fn ping(&self) -> Result<()> {
         // Reachable *and* migrated: the readiness probe's two conditions in one query.
@@ -591,6 +594,258 @@ where
             .await?;
         Ok(DB::rows_affected(&result) > 0)
     }
+
+    // ---- after a fire: failures, lost results, alarms --------------------------------
+
+    async fn failed_unalarmed_logs(&self, limit: i64) -> Result<Vec<JobLog>> {
+        let logs = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE alarm_status = 0 AND {} ORDER BY id LIMIT ?",
+            sql::LOG_COLUMNS,
+            sql::FAILED
+        )))
+        .arg(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(logs)
+    }
+
+    async fn set_alarm_status(
+        &self,
+        log_id: i64,
+        from: i8,
+        to: i8,
+        msg: Option<&str>,
+    ) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log SET alarm_status = ?, \
+             jobwheel_alarm_msg = COALESCE(?, jobwheel_alarm_msg) \
+             WHERE id = ? AND alarm_status = ?",
+        )
+        .arg(to)
+        .arg(msg)
+        .arg(log_id)
+        .arg(from)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn set_trigger_msg(&self, log_id: i64, trigger_msg: &str) -> Result<()> {
+        self.set_log_text("trigger_msg", log_id, trigger_msg).await
+    }
+
+    async fn set_handle_msg(&self, log_id: i64, handle_msg: &str) -> Result<()> {
+        self.set_log_text("handle_msg", log_id, sql::truncate_handle_msg(handle_msg))
+            .await
+    }
+
+    async fn running_logs_before(
+        &self,
+        before: NaiveDateTime,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<JobLog>> {
+        let logs = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE trigger_code = 200 AND handle_code = 0 AND trigger_time <= ? \
+             AND id > ? ORDER BY id LIMIT ?",
+            sql::LOG_COLUMNS
+        )))
+        .arg(before)
+        .arg(after_id)
+        .arg(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(logs)
+    }
+
+    // ---- reports and log cleanup -----------------------------------------------------
+
+    async fn count_logs(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<LogCounts> {
+        // COUNT(CASE …) rather than SUM: MySQL's SUM returns DECIMAL.
+        let (total, running, success): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), \
+             COUNT(CASE WHEN trigger_code IN (0, 200) AND handle_code = 0 THEN 1 END), \
+             COUNT(CASE WHEN handle_code = 200 THEN 1 END) \
+             FROM xxl_job_log WHERE trigger_time >= ? AND trigger_time <= ?",
+        )
+        .arg(from)
+        .arg(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(LogCounts {
+            total,
+            running,
+            success,
+        })
+    }
+
+    async fn save_report(&self, report: &LogReport) -> Result<()> {
+        // UPDATE, then INSERT if nothing matched (XXL-JOB 2.x's way; portable, unlike
+        // `ON DUPLICATE KEY` / `ON CONFLICT`); a racing admin's INSERT makes ours a
+        // duplicate, and then our UPDATE wins.
+        if self.update_report(report).await? {
+            return Ok(());
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO xxl_job_log_report (trigger_day, running_count, suc_count, \
+             fail_count, update_time) VALUES (?, ?, ?, ?, ?)",
+        )
+        .arg(report.trigger_day)
+        .arg(report.running_count)
+        .arg(report.suc_count)
+        .arg(report.fail_count)
+        .arg(report.update_time)
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                self.update_report(report).await.map(|_| ())
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn list_reports(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<LogReport>> {
+        let reports = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE trigger_day >= ? AND trigger_day <= ? ORDER BY trigger_day",
+            sql::REPORT_COLUMNS
+        )))
+        .arg(from)
+        .arg(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(reports)
+    }
+
+    async fn log_ids_in_scope(&self, scope: &LogScope, limit: i64) -> Result<Vec<i64>> {
+        let mut qb = QueryBuilder::<DB>::new("SELECT id FROM xxl_job_log");
+        sql::push_where(&mut qb, &sql::scope_conds(scope));
+        qb.push(" ORDER BY id LIMIT ");
+        DB::push(&mut qb, limit.max(0).into());
+        let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn nth_newest_log_id(
+        &self,
+        job_group: Option<i32>,
+        job_id: Option<i32>,
+        n: i64,
+    ) -> Result<Option<i64>> {
+        if n < 1 {
+            return Ok(None);
+        }
+        let scope = LogScope {
+            job_group,
+            job_id,
+            ..LogScope::default()
+        };
+        let mut qb = QueryBuilder::<DB>::new("SELECT id FROM xxl_job_log");
+        sql::push_where(&mut qb, &sql::scope_conds(&scope));
+        qb.push(" ORDER BY id DESC LIMIT 1 OFFSET ");
+        DB::push(&mut qb, (n - 1).into());
+        let row: Option<(i64,)> = qb.build_query_as().fetch_optional(&self.pool).await?;
+        Ok(row.map(|(id,)| id))
+    }
+
+    async fn delete_logs(&self, ids: &[i64]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM xxl_job_log WHERE id IN (");
+        {
+            let mut list = qb.separated(", ");
+            for id in ids {
+                list.push("");
+                DB::push_unseparated(&mut list, (*id).into());
+            }
+        }
+        qb.push(")");
+        let result = qb.build().execute(&self.pool).await?;
+        Ok(DB::rows_affected(&result))
+    }
+
+    // ---- GLUE source versions --------------------------------------------------------
+
+    async fn save_glue(
+        &self,
+        job_id: i32,
+        source: Option<&str>,
+        remark: &str,
+        now: NaiveDateTime,
+        keep: i64,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let saved = async {
+            let glue_type: Option<(String,)> =
+                sqlx::query_as("SELECT glue_type FROM xxl_job_info WHERE id = ?")
+                    .arg(job_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((glue_type,)) = glue_type else {
+                return Ok(false);
+            };
+            sqlx::query(
+                "UPDATE xxl_job_info SET glue_source = ?, glue_remark = ?, \
+                 glue_updatetime = ?, update_time = ? WHERE id = ?",
+            )
+            .arg(source)
+            .arg(remark)
+            .arg(now)
+            .arg(now)
+            .arg(job_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO xxl_job_logglue (job_id, glue_type, glue_source, glue_remark, \
+                 add_time, update_time) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .arg(job_id)
+            .arg(glue_type)
+            .arg(source)
+            .arg(remark)
+            .arg(now)
+            .arg(now)
+            .execute(&mut *tx)
+            .await?;
+            // Keep the newest `keep`: find the oldest version kept, delete below it (no
+            // `LIMIT` inside `IN (…)`, which MySQL refuses).
+            let oldest_kept: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM xxl_job_logglue WHERE job_id = ? \
+                 ORDER BY id DESC LIMIT 1 OFFSET ?",
+            )
+            .arg(job_id)
+            .arg(keep.max(1) - 1)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((oldest_kept,)) = oldest_kept {
+                sqlx::query("DELETE FROM xxl_job_logglue WHERE job_id = ? AND id < ?")
+                    .arg(job_id)
+                    .arg(oldest_kept)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(true)
+        }
+        .await;
+        finish(tx, saved).await
+    }
+
+    async fn glue_versions(&self, job_id: i32) -> Result<Vec<GlueVersion>> {
+        let versions = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE job_id = ? ORDER BY id DESC",
+            sql::GLUE_COLUMNS
+        )))
+        .arg(job_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(versions)
+    }
+
+    async fn get_glue_version(&self, id: i32) -> Result<Option<GlueVersion>> {
+        self.by_id(sql::GLUE_COLUMNS, id.into()).await
+    }
 }
 
 /// Helpers of the shared implementation (same bounds as the [`Store`] impl above).
@@ -642,6 +897,37 @@ where
             return Err(Error::Conflict(app_name_taken(app_name)));
         }
         Ok(())
+    }
+
+    /// Sets one text column of a log row (`column` is a constant of ours, never input).
+    async fn set_log_text(&self, column: &'static str, log_id: i64, text: &str) -> Result<()> {
+        let result = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE xxl_job_log SET {column} = ? WHERE id = ?"
+        )))
+        .arg(text)
+        .arg(log_id)
+        .execute(&self.pool)
+        .await?;
+        if DB::rows_affected(&result) == 0 {
+            return Err(Error::NotFound(format!("log {log_id}")));
+        }
+        Ok(())
+    }
+
+    /// Rewrites an existing report day; false when the day has no row yet.
+    async fn update_report(&self, report: &LogReport) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log_report SET running_count = ?, suc_count = ?, fail_count = ?, \
+             update_time = ? WHERE trigger_day = ?",
+        )
+        .arg(report.running_count)
+        .arg(report.suc_count)
+        .arg(report.fail_count)
+        .arg(report.update_time)
+        .arg(report.trigger_day)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) > 0)
     }
 
     /// Refreshes a heartbeat row's time; false when there is none.

@@ -49,6 +49,12 @@ impl Dialect for Sqlite {
             name: "0003_user_token.sql",
             sql: include_str!("../../../migrations/sqlite/0003_user_token.sql"),
         },
+        // 3 is the console's (`xxl_job_user.token`, branch `web`).
+        Migration {
+            version: 4,
+            name: "0004_jobwheel_alarms.sql",
+            sql: include_str!("../../../migrations/sqlite/0004_jobwheel_alarms.sql"),
+        },
     ];
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {

@@ -10,6 +10,8 @@
 
 pub mod app;
 pub mod executor;
+pub mod sdk;
+pub mod sinks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
