@@ -101,6 +101,10 @@ async fn browser(driver: &Driver) -> Client {
     }
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), options);
+    // Two rustls crypto providers are linked into this test (ring for the admin's SMTP
+    // client, aws-lc-rs through fantoccini's hyper-rustls), so rustls cannot pick one by
+    // itself: choose the admin's.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     ClientBuilder::rustls()
         .expect("rustls")
         .capabilities(caps)
