@@ -12,6 +12,7 @@ pub mod app;
 pub mod config;
 pub mod dispatch;
 pub mod error;
+pub mod observe;
 pub mod schedule;
 pub mod server;
 pub mod store;

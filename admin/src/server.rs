@@ -15,6 +15,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::observe::endpoint::metrics))
         .with_state(state);
     if context_path.is_empty() {
         routes

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod executor;
+pub mod prometheus;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
