@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod executor;
+pub mod process;
 pub mod prometheus;
 
 use std::sync::Arc;
