@@ -32,6 +32,10 @@ pub enum Error {
     /// No or bad credentials.
     #[error("unauthorized")]
     Unauthorized,
+    /// No or bad credentials, with what the client must do about it (e.g. "configure
+    /// `api_tokens`"), so a 401 is never a dead end.
+    #[error("{0}")]
+    AuthRequired(String),
     /// Credentials are fine but do not allow this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -70,7 +74,7 @@ impl Error {
             Self::Validation { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::AuthRequired(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Executor(_) => StatusCode::BAD_GATEWAY,
             Self::Config(_)
@@ -104,7 +108,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Validation { .. } => "validation",
         Error::NotFound(_) => "not_found",
         Error::Conflict(_) => "conflict",
-        Error::Unauthorized => "unauthorized",
+        Error::Unauthorized | Error::AuthRequired(_) => "unauthorized",
         Error::Forbidden(_) => "forbidden",
         Error::Executor(_) => "executor",
         _ => "internal",

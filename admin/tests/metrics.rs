@@ -1,45 +1,31 @@
 //! An operator scrapes `/metrics` of a running admin that has fired a few jobs and sees every
-//! series of the scheduler with values that make sense; with `metrics_token` set, only a
-//! scraper holding the token does.
+//! series of the scheduler with values that make sense. The admin has a `metrics_token`, so
+//! only a scraper holding it does; the health checks stay open.
+//!
+//! One admin per test binary: the recorder is process-wide, so a second admin in the same
+//! process would write the same gauges.
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::executor::{RecordingExecutor, manual_group, scheduled_job, state_over, wait_logs};
+use common::app::TestApp;
+use common::executor::{RecordingExecutor, manual_group, scheduled_job, wait_logs};
 use common::prometheus::Scrape;
 use jobwheel_admin::Config;
-use jobwheel_admin::store::Store;
-use jobwheel_admin::time::now_ms;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use jobwheel_admin::time::{now_ms, now_naive};
+use jobwheel_executor::protocol::RegistryParam;
 
 const JOBS: usize = 3;
 const DELAY: Duration = Duration::from_millis(1200);
 
-/// The admin as `main` runs it (scheduler, then the server) on 127.0.0.1:0; returns its base
-/// URL. It stops when `shutdown` is cancelled.
-async fn start_admin(
-    store: Arc<dyn Store>,
-    shutdown: &CancellationToken,
-    tweak: impl FnOnce(&mut Config),
-) -> String {
-    let state = state_over(store, tweak);
-    let scheduler = jobwheel_admin::schedule::spawn(&state, shutdown.clone()).expect("scheduler");
-    let state = state.with_dispatcher(scheduler.dispatcher().clone());
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!(
-        "http://{}{}",
-        listener.local_addr().expect("address"),
-        state.config.context_path
-    );
-    tokio::spawn(jobwheel_admin::server::serve(
-        state,
-        listener,
-        scheduler.stopped(),
-    ));
-    base
+const TOKEN: &str = "scrape-me";
+
+fn configure(config: &mut Config) {
+    config.fast_pool_size = 7;
+    config.slow_pool_size = 3;
+    config.context_path = "/xxl-job-admin".into();
+    config.metrics_token = Some(TOKEN.into());
 }
 
 async fn scrape(base: &str, token: Option<&str>) -> reqwest::Response {
@@ -50,8 +36,8 @@ async fn scrape(base: &str, token: Option<&str>) -> reqwest::Response {
     request.send().await.expect("GET /metrics")
 }
 
-async fn scrape_ok(base: &str, token: Option<&str>) -> Scrape {
-    let response = scrape(base, token).await;
+async fn scrape_ok(base: &str) -> Scrape {
+    let response = scrape(base, Some(TOKEN)).await;
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"]
         .to_str()
@@ -65,7 +51,7 @@ async fn scrape_ok(base: &str, token: Option<&str>) -> Scrape {
 }
 
 #[tokio::test]
-async fn after_a_few_fires_every_scheduler_series_has_sane_values() {
+async fn after_a_few_fires_a_scraper_with_the_token_sees_every_series_with_sane_values() {
     let db = common::sqlite_store().await;
     let store = db.store.clone();
     let executor = RecordingExecutor::start().await;
@@ -76,16 +62,28 @@ async fn after_a_few_fires_every_scheduler_series_has_sane_values() {
     for _ in 0..JOBS {
         jobs.push(scheduled_job(store.as_ref(), group, "FIX_RATE", "1", "DO_NOTHING", first).await);
     }
-    let shutdown = CancellationToken::new();
-    let base = start_admin(store.clone(), &shutdown, |config| {
-        config.fast_pool_size = 7;
-        config.slow_pool_size = 3;
-    })
-    .await;
+    // One executor heartbeat is on record: the registry monitor counts it at start.
+    let beat = RegistryParam::executor("metered", &executor.address);
+    store
+        .registry_save(&beat, now_naive(chrono_tz::UTC))
+        .await
+        .expect("beat");
+    let app = TestApp::start(store.clone(), configure).await;
+    let base = app.base.clone();
+    assert!(base.ends_with("/xxl-job-admin"), "{base}");
+    for token in [None, Some("wrong"), Some("scrape-me2")] {
+        let response = scrape(&base, token).await;
+        assert_eq!(response.status(), 401, "token {token:?}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+    for open in ["healthz", "readyz"] {
+        let response = reqwest::get(format!("{base}/{open}")).await.expect(open);
+        assert_eq!(response.status(), 200, "/{open} needs no token");
+    }
 
     // While the executor holds the first calls, the pool shows busy workers.
     executor.wait_for(JOBS, Duration::from_secs(15)).await;
-    let busy = scrape_ok(&base, None).await;
+    let busy = scrape_ok(&base).await;
     let busy_workers = busy.or_zero("jobwheel_dispatch_busy_workers", &[("pool", "fast")]);
     assert!(
         (1.0..=7.0).contains(&busy_workers),
@@ -107,7 +105,7 @@ async fn after_a_few_fires_every_scheduler_series_has_sane_values() {
         })
         .await;
     }
-    let m = scrape_ok(&base, None).await;
+    let m = scrape_ok(&base).await;
     let text = m
         .samples
         .iter()
@@ -180,6 +178,11 @@ async fn after_a_few_fires_every_scheduler_series_has_sane_values() {
         "mean lock wait {lock} s, scan {scan} s\n{text}"
     );
 
+    assert_eq!(
+        m.value("jobwheel_registry_executors", &[]),
+        Some(1.0),
+        "{text}"
+    );
     let queued = m.or_zero("jobwheel_dispatch_queued", &[("pool", "fast")]);
     assert!((0.0..=7.0).contains(&queued), "queued: {queued}\n{text}");
     assert!(
@@ -189,38 +192,4 @@ async fn after_a_few_fires_every_scheduler_series_has_sane_values() {
                 && s.labels.get("le").map(String::as_str) == Some("0.1")),
         "histograms have buckets\n{text}"
     );
-    shutdown.cancel();
-}
-
-#[tokio::test]
-async fn with_a_metrics_token_only_a_scraper_holding_it_reads_metrics() {
-    let db = common::sqlite_store().await;
-    let shutdown = CancellationToken::new();
-    let base = start_admin(db.store.clone(), &shutdown, |config| {
-        // Tests of one binary share the process-wide recorder: same pool sizes everywhere.
-        config.fast_pool_size = 7;
-        config.slow_pool_size = 3;
-        config.context_path = "/xxl-job-admin".into();
-        config.metrics_token = Some("scrape-me".into());
-    })
-    .await;
-    assert!(base.ends_with("/xxl-job-admin"));
-
-    for token in [None, Some("wrong"), Some("scrape-me2")] {
-        let response = scrape(&base, token).await;
-        assert_eq!(response.status(), 401, "token {token:?}");
-        assert_eq!(response.headers()["www-authenticate"], "Bearer");
-    }
-    let scrape = scrape_ok(&base, Some("scrape-me")).await;
-    assert!(
-        scrape
-            .value("jobwheel_dispatch_workers", &[("pool", "fast")])
-            .is_some(),
-        "{scrape:?}"
-    );
-    let health = reqwest::get(format!("{base}/healthz"))
-        .await
-        .expect("healthz");
-    assert_eq!(health.status(), 200, "health checks stay open");
-    shutdown.cancel();
 }

@@ -10,9 +10,9 @@ use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use subtle::ConstantTimeEq;
 
 use super::exporter;
+use crate::api::auth::token_eq;
 use crate::app::AppState;
 
 /// The content type of the Prometheus text exposition format.
@@ -50,5 +50,5 @@ fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
                 .strip_prefix("Bearer ")
                 .or_else(|| value.strip_prefix("bearer "))
         })
-        .is_some_and(|given| bool::from(expected.as_bytes().ct_eq(given.trim().as_bytes())))
+        .is_some_and(|given| token_eq(expected, given.trim()))
 }
