@@ -44,7 +44,7 @@ pub enum Error {
     Config(String),
     /// The database failed.
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A migration failed.
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -83,6 +83,26 @@ impl Error {
             | Self::Io(_)
             | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    /// A value the database refuses as too long is the client's mistake, not ours: XXL-JOB
+    /// 2.x databases keep narrow columns (e.g. `xxl_job_group.title VARCHAR(12)`), so the
+    /// limit is the database's and is reported as a validation error on that column.
+    fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &error
+            && db.code().as_deref() == Some("22001")
+        {
+            let column = db
+                .message()
+                .split('\'')
+                .nth(1)
+                .unwrap_or("value")
+                .to_string();
+            return Self::validation(column, "too long for this database's column");
+        }
+        Self::Database(error)
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod dispatch;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod time;
+pub mod web;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -19,7 +19,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::observe::endpoint::metrics))
         .with_state(state.clone())
-        .merge(crate::api::router(state));
+        .merge(crate::api::router(state.clone()))
+        .merge(crate::web::router(state));
     if context_path.is_empty() {
         routes
     } else {
@@ -66,8 +67,11 @@ pub async fn serve(
     }
     let loops = CancellationToken::new();
     tokio::spawn(RegistryMonitor::new(state.clone()).run(loops.clone()));
+    crate::auth::users::ensure_first_admin(&*state.store).await?;
     let app = router(state);
     tracing::info!(address = %listener.local_addr()?, context_path = %config.context_path, "jobwheel admin listening");
+    // The peer address feeds the console's login rate limiter.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stop_loops = loops.clone();
     let shutdown = async move {
         shutdown.await;

@@ -106,20 +106,40 @@ pub async fn create(state: &AppState, input: JobInput) -> Result<JobInfo> {
 /// Changes a job; fields not given keep their value. A running job whose schedule changed
 /// gets its next fire recomputed; `triggerStatus` starts or stops it.
 pub async fn update(state: &AppState, id: i32, input: JobInput) -> Result<JobInfo> {
-    let current = get(state, id).await?;
+    // The scan may advance the job's next fire between our read and our write; the guarded
+    // write then fails and the edit is applied again over the fresh row, so a fire is never
+    // scheduled twice by writing back a stale `trigger_next_time`.
+    for _ in 0..UPDATE_ATTEMPTS {
+        let current = get(state, id).await?;
+        let job = edited(state, &current, input.clone()).await?;
+        if state
+            .store
+            .update_job_guarded(&job, current.trigger_status, current.trigger_next_time)
+            .await?
+        {
+            return get(state, id).await;
+        }
+    }
+    Err(Error::Conflict(format!(
+        "job {id} kept changing while it was being saved; try again"
+    )))
+}
+
+/// How often an edit is re-applied when the scheduler moved the job meanwhile.
+const UPDATE_ATTEMPTS: usize = 5;
+
+/// `current` with `input` applied, validated, its schedule recomputed when it changed.
+async fn edited(state: &AppState, current: &JobInfo, input: JobInput) -> Result<JobInfo> {
     let desired = desired_status(input.trigger_status, current.trigger_status)?;
     let mut job = merge(current.clone(), input);
-    job.id = id;
+    job.id = current.id;
     job.update_time = Some(now_naive(state.tz));
     if job.glue_type != current.glue_type || job.glue_source != current.glue_source {
         job.glue_updatetime = job.update_time;
     }
     let plan = validate(state, &job).await?;
-    set_schedule(&mut job, Some(&current), desired, &plan)?;
-    if !state.store.update_job(&job).await? {
-        return Err(Error::NotFound(format!("job {id}")));
-    }
-    get(state, id).await
+    set_schedule(&mut job, Some(current), desired, &plan)?;
+    Ok(job)
 }
 
 /// Deletes a job with its logs and GLUE history.
