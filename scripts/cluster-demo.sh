@@ -229,8 +229,11 @@ if [ "$check" = 1 ]; then
         "$url/api/v1/groups?appname=$app_name" | grep -q "\"appname\":\"$app_name\"" ||
         fail "$url does not list group $app_name"
     fi
+    # Each admin scans (taking the lock in turn) and exports it on /metrics.
+    curl -fsS --max-time 5 "$url/metrics" | grep -q '^jobwheel_scans_total{result="ok"}' ||
+      fail "$url/metrics shows no scans"
   done
-  log "check passed: 2 admins ready on one database, 2 executors registered"
+  log "check passed: 2 admins ready on one database, 2 executors registered, both scanning"
   exit 0
 fi
 
@@ -241,6 +244,7 @@ Jobwheel cluster demo is running (Ctrl-C stops it).
 
   console      ${admin_urls[0]}/   and   ${admin_urls[1]}/   (same cluster, any admin will do)
   REST v1      curl -H 'Authorization: Bearer $api_token' ${admin_urls[0]}/api/v1/groups
+  metrics      curl ${admin_urls[0]}/metrics   (Prometheus text)
   executors    ${executors[*]} (app name $app_name, registered with both admins)
   database     $db_url
   logs         $run_dir/{admin-1,admin-2,executor-1,executor-2}.log

@@ -26,6 +26,8 @@ pub struct AppState {
 impl AppState {
     /// State over a store.
     pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
+        // Metrics handles taken before the recorder exists record nothing: install it first.
+        crate::observe::exporter::install();
         let tz = config.tz();
         Self {
             config: Arc::new(config),

@@ -14,6 +14,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::observe::LogFormat;
 
 /// The admin's configuration. Field names are the TOML keys; the environment variable of a
 /// key is `JOBWHEEL_` + the key in upper case (e.g. `JOBWHEEL_DATABASE_URL`).
@@ -47,6 +48,10 @@ pub struct Config {
     pub time_zone: String,
     /// Days of trigger logs kept; below 3 disables the cleanup, as in XXL-JOB.
     pub log_retention_days: u32,
+    /// Bearer token `GET /metrics` requires; unset leaves it open (see `observe::endpoint`).
+    pub metrics_token: Option<String>,
+    /// `text` (default) or `json`: one JSON object per log line.
+    pub log_format: LogFormat,
     /// Secret (32+ characters) from which the console's session-cookie key is derived. Set
     /// the same value on every admin of a cluster so each accepts the others' sessions;
     /// unset means a random key per start (sessions end at restart), with a warning.
@@ -106,6 +111,8 @@ impl Default for Config {
             executor_timeout_ms: 3000,
             time_zone: default_time_zone(),
             log_retention_days: 30,
+            metrics_token: None,
+            log_format: LogFormat::Text,
             cookie_key: None,
             cookie_secure: false,
             language: None,
@@ -178,6 +185,12 @@ pub struct Flags {
     /// Days of trigger logs kept (< 3 disables cleanup).
     #[arg(long, env = "JOBWHEEL_LOG_RETENTION_DAYS")]
     pub log_retention_days: Option<u32>,
+    /// Bearer token required by GET /metrics (default: open).
+    #[arg(long, env = "JOBWHEEL_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+    /// Log format: text or json.
+    #[arg(long, env = "JOBWHEEL_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
     /// Secret (32+ characters) the session-cookie key is derived from; same on every admin.
     #[arg(long, env = "JOBWHEEL_COOKIE_KEY", hide_env_values = true)]
     pub cookie_key: Option<String>,
@@ -251,10 +264,14 @@ impl Config {
             executor_timeout_ms,
             time_zone,
             log_retention_days,
+            log_format,
             cookie_secure
         );
         if flags.access_token.is_some() {
             self.access_token = flags.access_token;
+        }
+        if flags.metrics_token.is_some() {
+            self.metrics_token = flags.metrics_token;
         }
         if flags.cookie_key.is_some() {
             self.cookie_key = flags.cookie_key;
@@ -302,6 +319,7 @@ impl Config {
             self.access_token = None;
         }
         self.api_tokens.retain(|t| !t.trim().is_empty());
+        self.metrics_token = self.metrics_token.take().filter(|t| !t.trim().is_empty());
         self.validate_console()?;
         if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
             return Err(Error::validation(
@@ -461,6 +479,30 @@ mod tests {
         assert_eq!(config.listen.port(), 9100);
         assert_eq!(config.context_path, "/xxl-job-admin");
         assert_eq!(config.access_token.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn log_format_and_metrics_token_come_from_file_or_flags() {
+        let config: Config =
+            toml::from_str("log_format = \"json\"\nmetrics_token = \"m\"").unwrap();
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.metrics_token.as_deref(), Some("m"));
+        let flags = Flags::try_parse_from([
+            "jobwheel-admin",
+            "--log-format",
+            "JSON",
+            "--metrics-token",
+            " ",
+        ])
+        .unwrap();
+        let config = Config::load(flags).unwrap();
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(
+            config.metrics_token, None,
+            "a blank token leaves /metrics open"
+        );
+        assert!(Flags::try_parse_from(["jobwheel-admin", "--log-format", "xml"]).is_err());
+        assert!(toml::from_str::<Config>("log_format = \"xml\"").is_err());
     }
 
     #[test]

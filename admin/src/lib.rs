@@ -16,6 +16,7 @@ pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod monitor;
+pub mod observe;
 pub mod schedule;
 pub mod server;
 pub mod service;

@@ -7,12 +7,8 @@ use jobwheel_executor::shutdown_signal;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let config = Config::load(Flags::parse())?;
+    jobwheel_admin::observe::logging::init(config.log_format);
     let store =
         jobwheel_admin::store::connect(&config.database_url, config.database_pool_size).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -17,6 +17,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::observe::endpoint::metrics))
         .with_state(state.clone())
         .merge(crate::api::router(state.clone()))
         .merge(crate::web::router(state));

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use common::{APP, FakeAdmin, TOKEN, WAIT, post, read_log, trigger};
-use jobwheel_executor::protocol::{CODE_SUCCESS, RegistryParam};
+use jobwheel_executor::protocol::{CODE_SUCCESS, CallbackItem, RegistryParam};
 use tokio::process::{Child, Command};
 
 /// Starts the sample binary against `admin`, configured by flags and environment as in a
@@ -141,4 +141,73 @@ async fn a_bad_http_allow_list_stops_the_start_with_a_clear_message() {
         stderr.contains("\"internal.example.com\" is not a URL"),
         "{stderr}"
     );
+}
+
+/// Triggers `slowJobHandler` for 2 s (log `log_id`) and waits until it is running.
+async fn start_slow_job(http: &reqwest::Client, base: &str, log_id: i64) {
+    let body = trigger(3, log_id, "slowJobHandler", "2", 0);
+    let log_date_time = body["logDateTime"].as_i64().unwrap();
+    let accepted = post(http, base, "/run", body).await;
+    assert_eq!(accepted["code"], CODE_SUCCESS, "{accepted}");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !read_log(http, base, log_date_time, log_id)
+        .await
+        .contains("still working")
+    {
+        assert!(tokio::time::Instant::now() < deadline, "the job never ran");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn exits_zero_after_sigterm(sample: &mut Child) {
+    terminate(sample);
+    let status = tokio::time::timeout(WAIT, sample.wait())
+        .await
+        .expect("the sample did not exit after SIGTERM")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_running_job_finish_and_delivers_its_result() {
+    let admin = FakeAdmin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut sample = start_sample(&admin, dir.path(), &[]);
+    let address = registered_address(&admin).await;
+    let http = reqwest::Client::new();
+    start_slow_job(&http, address.trim_end_matches('/'), 301).await;
+
+    exits_zero_after_sigterm(&mut sample).await;
+    assert_eq!(admin.recorder.requests("/api/registryRemove").len(), 1);
+    let result = admin.results().into_iter().find(|r| r.log_id == 301);
+    let result = result.expect("the result was delivered before the exit");
+    assert_eq!(result.handle_code, CODE_SUCCESS, "{result:?}");
+    assert_eq!(result.handle_msg.as_deref(), Some("slept 2 s"));
+}
+
+#[tokio::test]
+async fn with_no_admin_answering_sigterm_spools_the_running_jobs_result() {
+    let admin = FakeAdmin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spool");
+    let spool_arg = spool.to_str().unwrap();
+    let mut sample = start_sample(&admin, dir.path(), &["--callback-dir", spool_arg]);
+    let address = registered_address(&admin).await;
+    let http = reqwest::Client::new();
+    start_slow_job(&http, address.trim_end_matches('/'), 302).await;
+    drop(admin); // the admin goes away: callbacks are refused from now on
+
+    exits_zero_after_sigterm(&mut sample).await;
+    let spooled: Vec<CallbackItem> = std::fs::read_dir(&spool)
+        .unwrap()
+        .flatten()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f.path()).unwrap();
+            serde_json::from_str::<Vec<CallbackItem>>(&text).unwrap()
+        })
+        .collect();
+    let result = spooled.iter().find(|r| r.log_id == 302);
+    let result = result.expect("the result waits on disk for the next start");
+    assert_eq!(result.handle_code, CODE_SUCCESS, "{result:?}");
 }

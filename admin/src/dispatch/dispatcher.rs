@@ -95,6 +95,7 @@ impl Dispatcher {
                 let queued = queued.clone();
                 Box::pin(async move {
                     queued.remove(fire.log_id);
+                    crate::observe::series::fire_started(fire.fire_at);
                     let job_id = fire.job_id;
                     let started = Instant::now();
                     trigger.fire(fire).await;

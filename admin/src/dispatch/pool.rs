@@ -17,6 +17,8 @@ use futures::future::BoxFuture;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use crate::observe::series::PoolGauges;
+
 /// Work a pool's workers run for each item.
 pub type Handler<T> = Arc<dyn Fn(T) -> BoxFuture<'static, ()> + Send + Sync>;
 
@@ -24,6 +26,7 @@ pub type Handler<T> = Arc<dyn Fn(T) -> BoxFuture<'static, ()> + Send + Sync>;
 pub struct Pool<T> {
     name: &'static str,
     sender: Mutex<Option<mpsc::Sender<T>>>,
+    gauges: PoolGauges,
     workers: tokio::sync::Mutex<JoinSet<()>>,
 }
 
@@ -32,17 +35,22 @@ impl<T: Send + 'static> Pool<T> {
     pub fn start(name: &'static str, workers: usize, queue: usize, handler: Handler<T>) -> Self {
         let (sender, receiver) = mpsc::channel(queue.max(1));
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        let gauges = PoolGauges::new(name, workers.max(1));
         let mut set = JoinSet::new();
         for _ in 0..workers.max(1) {
             let receiver = receiver.clone();
             let handler = handler.clone();
+            let gauges = gauges.clone();
             set.spawn(async move {
                 loop {
                     // The lock is held only while waiting for the next item, so idle workers
                     // queue up on it and busy ones do not block anybody.
                     let item = receiver.lock().await.recv().await;
                     match item {
-                        Some(item) => handler(item).await,
+                        Some(item) => {
+                            let _busy = gauges.taken();
+                            handler(item).await
+                        }
                         None => break,
                     }
                 }
@@ -51,6 +59,7 @@ impl<T: Send + 'static> Pool<T> {
         Self {
             name,
             sender: Mutex::new(Some(sender)),
+            gauges,
             workers: tokio::sync::Mutex::new(set),
         }
     }
@@ -65,10 +74,13 @@ impl<T: Send + 'static> Pool<T> {
         let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
         match sender.as_ref() {
             None => Err(Refused::Closed(item)),
-            Some(sender) => sender.try_send(item).map_err(|e| match e {
-                mpsc::error::TrySendError::Full(item) => Refused::Full(item),
-                mpsc::error::TrySendError::Closed(item) => Refused::Closed(item),
-            }),
+            Some(sender) => sender
+                .try_send(item)
+                .map(|()| self.gauges.enqueued())
+                .map_err(|e| match e {
+                    mpsc::error::TrySendError::Full(item) => Refused::Full(item),
+                    mpsc::error::TrySendError::Closed(item) => Refused::Closed(item),
+                }),
         }
     }
 

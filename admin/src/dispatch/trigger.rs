@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono_tz::Tz;
 use futures::future::join_all;
-use jobwheel_executor::protocol::{CODE_FAIL, TriggerParam, WireResponse};
+use jobwheel_executor::protocol::{CODE_FAIL, CODE_SUCCESS, TriggerParam, WireResponse};
 
 use super::fire::{Fire, parse_sharding};
 use super::route::{RouteOutcome, RouteStrategy, Routers};
@@ -19,6 +19,7 @@ use super::trigger_msg::{ADDRESS_EMPTY, TriggerReport, run_result_msg};
 use super::{ExecutorClient, Target};
 use crate::app::AppState;
 use crate::error::Result;
+use crate::observe::series::{self, FireResult};
 use crate::store::{FireState, JobGroup, JobInfo, NewLog, Store, TriggerRecord, split_addresses};
 use crate::time::{from_naive, to_naive};
 
@@ -78,8 +79,13 @@ impl Trigger {
         }
         if let Err(e) = self.fire_claimed(&fire).await {
             tracing::error!(log_id = fire.log_id, job_id = fire.job_id, error = %e, "trigger failed");
-            self.close_failed(fire.log_id, &fire, &format!("Trigger Fail：{e}"))
-                .await;
+            self.close_failed(
+                fire.log_id,
+                &fire,
+                &format!("Trigger Fail：{e}"),
+                FireResult::Failed,
+            )
+            .await;
         }
     }
 
@@ -88,7 +94,10 @@ impl Trigger {
     /// visible to retry and alarm.
     pub async fn refuse(&self, fire: Fire, reason: &str) {
         match self.claim(&fire).await {
-            Ok(true) => self.close_failed(fire.log_id, &fire, reason).await,
+            Ok(true) => {
+                self.close_failed(fire.log_id, &fire, reason, FireResult::Refused)
+                    .await;
+            }
             Ok(false) => {}
             Err(e) => {
                 tracing::warn!(log_id = fire.log_id, error = %e, "cannot claim refused fire; the orphan sweeper will retry it");
@@ -116,6 +125,7 @@ impl Trigger {
                 fire.log_id,
                 fire,
                 &format!("Trigger Fail：job {} no longer exists", fire.job_id),
+                FireResult::Failed,
             )
             .await;
             return Ok(());
@@ -128,6 +138,7 @@ impl Trigger {
                     "Trigger Fail：executor group {} does not exist",
                     job.job_group
                 ),
+                FireResult::Failed,
             )
             .await;
             return Ok(());
@@ -209,6 +220,12 @@ impl Trigger {
                 RouteOutcome::Fail(msg) => (None, Some(msg), CODE_FAIL, None),
             }
         };
+        let result = if result_code == CODE_SUCCESS {
+            FireResult::Success
+        } else {
+            FireResult::Failed
+        };
+        series::fire_settled(r.fire.trigger_type, result);
         let sharding = shard
             .broadcast
             .then(|| format!("{}/{}", shard.index, shard.total));
@@ -280,7 +297,10 @@ impl Trigger {
             access_token: r.group.access_token.as_deref(),
             protocol: r.group.protocol,
         };
-        self.client.run(&target, param).await
+        let started = std::time::Instant::now();
+        let reply = self.client.run(&target, param).await;
+        series::executor_called(started.elapsed(), reply.is_success());
+        reply
     }
 
     fn trigger_param(&self, r: &Resolved<'_>, shard: Shard) -> TriggerParam {
@@ -305,7 +325,8 @@ impl Trigger {
     }
 
     /// Writes a failure (code 500) to a row we own and marks it done.
-    async fn close_failed(&self, log_id: i64, fire: &Fire, msg: &str) {
+    async fn close_failed(&self, log_id: i64, fire: &Fire, msg: &str, result: FireResult) {
+        series::fire_settled(fire.trigger_type, result);
         let record = TriggerRecord {
             trigger_code: CODE_FAIL,
             trigger_msg: format!("Trigger type：{}<br>{msg}", fire.trigger_type.title()),

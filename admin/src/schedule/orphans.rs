@@ -100,6 +100,7 @@ impl OrphanSweeper {
             }
             match self.sweep_once().await {
                 Ok(report) if report != SweepReport::default() => {
+                    crate::observe::series::orphans_settled(&report);
                     tracing::info!(?report, "orphaned fires settled");
                 }
                 Ok(_) => {}
@@ -189,6 +190,10 @@ impl OrphanSweeper {
         self.store
             .complete_log(log.id, CODE_SUCCESS, SKIPPED_MSG, now_naive(self.tz))
             .await?;
+        crate::observe::series::fire_settled(
+            recorded_type(log),
+            crate::observe::series::FireResult::Skipped,
+        );
         Ok(true)
     }
 }

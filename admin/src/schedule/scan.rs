@@ -93,7 +93,11 @@ impl ScanLoop {
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
             let started = now_ms();
-            let busy = match self.scan_once().await {
+            let clock = std::time::Instant::now();
+            let scanned = self.scan_once().await;
+            let outcome = scanned.as_ref().ok().map(|o| (o.jobs, o.fires));
+            crate::observe::series::scan_finished(clock.elapsed(), outcome);
+            let busy = match scanned {
                 Ok(outcome) => outcome.jobs > 0,
                 Err(e) => {
                     tracing::warn!(error = %e, "schedule scan failed; retrying");

@@ -66,6 +66,7 @@ pub async fn expire_dead(state: &AppState) -> Result<u64> {
 /// groups were written. Manual groups are the operator's and never touched.
 pub async fn refresh_auto_groups(state: &AppState) -> Result<usize> {
     let live = live_addresses(state).await?;
+    crate::observe::series::registry_size(live.values().map(BTreeSet::len).sum());
     let mut written = 0;
     for group in state.store.all_groups().await? {
         if write_if_changed(state, &group, &live).await? {

@@ -384,9 +384,11 @@ where
         limit: i64,
         plan: &mut (dyn FnMut(Vec<JobInfo>) -> ScanPlan + Send),
     ) -> Result<Vec<RecordedFire>> {
+        let waiting = std::time::Instant::now();
         let mut tx = self.begin_write().await?;
         let scanned = async {
             self.lock_schedule(&mut tx).await?;
+            crate::observe::series::scan_lock_waited(waiting.elapsed());
             let jobs: Vec<JobInfo> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{} WHERE trigger_status = 1 AND trigger_next_time <= ? ORDER BY id LIMIT ?",
                 sql::JOB_COLUMNS

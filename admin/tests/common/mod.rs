@@ -10,6 +10,8 @@
 
 pub mod app;
 pub mod executor;
+pub mod process;
+pub mod prometheus;
 pub mod sdk;
 pub mod sinks;
 
