@@ -318,7 +318,34 @@ async fn protocol_refusals(store: Arc<dyn Store>) {
     .await;
 }
 
+/// A new executor is routable from its first heartbeat, and one that deregisters leaves the
+/// list at once: no monitor tick is needed either way.
+async fn the_address_list_follows_beats_and_removals_at_once(store: Arc<dyn Store>) {
+    let app = TestApp::start(store, |_| {}).await;
+    let group = create_group(&app, json!({"appname": "eager-app", "title": "Eager"})).await;
+    assert_eq!(group_addresses(&app, group).await, Value::Null);
+
+    call(app.executor("registry", &beat("eager-app", "http://10.1.0.2:9999/"))).await;
+    call(app.executor("registry", &beat("eager-app", "http://10.1.0.1:9999/"))).await;
+    assert_eq!(
+        group_addresses(&app, group).await,
+        json!("http://10.1.0.1:9999/,http://10.1.0.2:9999/")
+    );
+    // A repeated beat changes nothing.
+    call(app.executor("registry", &beat("eager-app", "http://10.1.0.1:9999/"))).await;
+    call(app.executor(
+        "registryRemove",
+        &beat("eager-app", "http://10.1.0.2:9999/"),
+    ))
+    .await;
+    assert_eq!(
+        group_addresses(&app, group).await,
+        json!("http://10.1.0.1:9999/")
+    );
+}
+
 on_every_store!(
+    the_address_list_follows_beats_and_removals_at_once,
     executors_register_and_become_routable,
     callbacks_in_every_shape_complete_a_run_once,
     protocol_refusals,

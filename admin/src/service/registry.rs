@@ -18,13 +18,49 @@ pub const DEAD_TIMEOUT_MS: i64 = 90_000;
 
 /// Records a heartbeat, stamped with the admin's clock as XXL-JOB does (executor clocks
 /// may be wrong; the admins of a cluster share one zone and, one hopes, NTP).
+///
+/// An executor the group's address list does not know yet is added at once rather than at
+/// the monitor's next tick (up to 30 s in XXL-JOB), so a new executor is routable from its
+/// first heartbeat.
 pub async fn beat(state: &AppState, param: &RegistryParam) -> Result<()> {
-    state.store.registry_save(param, now_naive(state.tz)).await
+    state
+        .store
+        .registry_save(param, now_naive(state.tz))
+        .await?;
+    refresh_if(state, param, |listed| !listed).await
 }
 
-/// Forgets an executor that is shutting down; routing drops it at the next refresh.
+/// Forgets an executor that is shutting down.
+///
+/// The address leaves the group's list at once, so no fire is sent to an executor that is
+/// shutting down.
 pub async fn remove(state: &AppState, param: &RegistryParam) -> Result<()> {
-    state.store.registry_remove(param).await
+    state.store.registry_remove(param).await?;
+    refresh_if(state, param, |listed| listed).await
+}
+
+/// Recomputes the auto group of `param`'s app when `stale(listed)` says its list is out of
+/// date (`listed`: whether the list holds `param`'s address).
+async fn refresh_if(
+    state: &AppState,
+    param: &RegistryParam,
+    stale: impl Fn(bool) -> bool,
+) -> Result<()> {
+    if param.registry_group != REGISTRY_GROUP_EXECUTOR {
+        return Ok(());
+    }
+    let Some(group) = state
+        .store
+        .get_group_by_app_name(&param.registry_key)
+        .await?
+    else {
+        return Ok(());
+    };
+    let listed = group.addresses().contains(&param.registry_value);
+    if group.address_type == AddressType::Auto && stale(listed) {
+        refresh_group(state, &group).await?;
+    }
+    Ok(())
 }
 
 /// The live executor addresses of each app name, each set sorted ascending (string order,
