@@ -62,6 +62,17 @@ pub fn router_with(state: WebState) -> Router {
         .route("/users/{id}", post(pages::users::update))
         .route("/users/{id}/edit", get(pages::users::edit_form))
         .route("/users/{id}/delete", post(pages::users::delete))
+        .route("/jobs", get(pages::jobs::list).post(pages::jobs::create))
+        .route("/jobs/new", get(pages::jobs::new_form))
+        .route("/jobs/{id}", post(pages::jobs::update))
+        .route("/jobs/{id}/edit", get(pages::jobs::edit_form))
+        .route("/jobs/{id}/delete", post(pages::jobs::delete))
+        .route("/jobs/{id}/start", post(pages::jobs::start))
+        .route("/jobs/{id}/stop", post(pages::jobs::stop))
+        .route(
+            "/jobs/{id}/trigger",
+            get(pages::jobs::trigger_form).post(pages::jobs::trigger),
+        )
         .route("/help", get(pages::help::page))
         .route("/console/schedule-preview", get(pages::preview::schedule))
         .route("/static/{*path}", get(assets::serve))

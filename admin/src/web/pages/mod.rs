@@ -4,6 +4,7 @@
 pub mod account;
 pub mod dashboard;
 pub mod help;
+pub mod jobs;
 pub mod login;
 pub mod preview;
 pub mod users;

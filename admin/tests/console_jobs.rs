@@ -1,0 +1,250 @@
+//! The console's job, group and log pages over plain HTTP, as a browser without JavaScript
+//! uses them: forms, field errors, and the server refusing other groups' jobs.
+
+mod common;
+#[path = "common/console.rs"]
+mod console;
+
+use console::{Browser, Console, start};
+
+/// Adds normal user `name` allowed on `groups` (through the users page, as an admin would).
+async fn add_user(app: &Console, admin: &mut Browser, name: &str, groups: &[i32]) {
+    let token = admin.get("/users/new").await.csrf();
+    let groups: Vec<String> = groups.iter().map(i32::to_string).collect();
+    let mut form = vec![
+        ("_csrf", token.as_str()),
+        ("username", name),
+        ("password", "user-secret"),
+        ("role", "0"),
+    ];
+    form.extend(groups.iter().map(|g| ("groups", g.as_str())));
+    let made = admin.post("/users", &form).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    assert!(
+        app.state
+            .store
+            .get_user_by_username(name)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+fn job_form<'a>(
+    token: &'a str,
+    group: &'a str,
+    desc: &'a str,
+    cron: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("_csrf", token),
+        ("jobGroup", group),
+        ("jobDesc", desc),
+        ("author", "ops"),
+        ("alarmEmail", ""),
+        ("scheduleType", "CRON"),
+        ("scheduleConf", cron),
+        ("timeZone", ""),
+        ("misfireStrategy", "DO_NOTHING"),
+        ("executorRouteStrategy", "ROUND"),
+        ("executorBlockStrategy", "SERIAL_EXECUTION"),
+        ("executorTimeout", "30"),
+        ("executorFailRetryCount", "2"),
+        ("childJobId", ""),
+        ("glueType", "BEAN"),
+        ("executorHandler", "billingJob"),
+        ("executorParam", "a=1"),
+    ]
+}
+
+#[tokio::test]
+async fn an_admin_adds_edits_copies_starts_stops_and_deletes_a_job() {
+    let app = start().await;
+    let group = console::add_group(&app, "billing-executor", "Billing").await;
+    let group_id = group.to_string();
+    let mut admin = Browser::new(&app);
+    admin.login("admin", &app.admin_password).await;
+
+    let form = admin.get("/jobs/new").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("data-preview"), "live cron preview");
+    assert!(form.body.contains("Billing"), "groups to choose");
+    let token = form.csrf();
+
+    let bad = admin
+        .post(
+            "/jobs",
+            &job_form(&token, &group_id, "Nightly invoices", "0 0 25 * * ?"),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let error_at = bad
+        .body
+        .find("class=\"field-error\"")
+        .expect("a field error");
+    let conf_at = bad
+        .body
+        .find("id=\"job-schedule-conf\"")
+        .expect("conf field");
+    assert!(
+        error_at > conf_at && bad.body[conf_at..error_at].matches("<label").count() == 0,
+        "the cron error is shown by the cron field"
+    );
+    assert!(bad.body.contains("Nightly invoices"), "typed values stay");
+
+    let made = admin
+        .post(
+            "/jobs",
+            &job_form(&token, &group_id, "Nightly invoices", "0 0 2 * * ?"),
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let filter = jobwheel_admin::store::JobFilter::default();
+    let page = jobwheel_admin::store::Page {
+        offset: 0,
+        limit: 10,
+    };
+    let (jobs, _) = app.state.store.list_jobs(&filter, page).await.unwrap();
+    let job = jobs.first().expect("the job is stored").clone();
+    assert_eq!(
+        (
+            job.executor_route_strategy.as_deref(),
+            job.executor_timeout,
+            job.executor_fail_retry_count
+        ),
+        (Some("ROUND"), 30, 2)
+    );
+
+    let list = admin
+        .get(&format!("/jobs?group={group}&desc=Nightly"))
+        .await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("Nightly invoices") && list.body.contains("billingJob"));
+    let none = admin.get("/jobs?desc=no-such-job").await;
+    assert!(!none.body.contains("Nightly invoices"), "filters apply");
+
+    let edit = admin.get(&format!("/jobs/{}/edit", job.id)).await;
+    assert!(edit.body.contains("value=\"0 0 2 * * ?\""));
+    let changed = admin
+        .post(
+            &format!("/jobs/{}", job.id),
+            &job_form(&token, &group_id, "Nightly invoices v2", "0 30 2 * * ?"),
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let copy = admin.get(&format!("/jobs/new?copy={}", job.id)).await;
+    assert!(copy.body.contains("Nightly invoices v2") && copy.body.contains("action=\"/jobs\""));
+
+    let id = job.id;
+    let started = admin
+        .post(&format!("/jobs/{id}/start"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(started.status, 303);
+    let stored = app.state.store.get_job(id).await.unwrap().unwrap();
+    assert_eq!(stored.trigger_status, 1);
+    assert!(stored.trigger_next_time > 0);
+    let list = admin.get("/jobs").await;
+    assert!(
+        list.body
+            .contains("data-confirm=\"Stop scheduling this job?\"")
+    );
+    admin
+        .post(&format!("/jobs/{id}/stop"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(
+        app.state
+            .store
+            .get_job(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .trigger_status,
+        0
+    );
+
+    let no_scheduler = admin
+        .post(
+            &format!("/jobs/{id}/trigger"),
+            &[("_csrf", &token), ("executorParam", "x")],
+        )
+        .await;
+    assert_eq!(no_scheduler.status, 409, "this admin has no scheduler");
+
+    let gone = admin
+        .post(&format!("/jobs/{id}/delete"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(gone.status, 303);
+    assert!(app.state.store.get_job(id).await.unwrap().is_none());
+    assert_eq!(admin.get(&format!("/jobs/{id}/edit")).await.status, 404);
+}
+
+#[tokio::test]
+async fn a_normal_user_sees_and_operates_only_the_jobs_of_their_groups() {
+    let app = start().await;
+    let mine = console::add_group(&app, "billing-executor", "Billing").await;
+    let theirs = console::add_group(&app, "payroll-executor", "Payroll").await;
+    let mut admin = Browser::new(&app);
+    admin.login("admin", &app.admin_password).await;
+    let token = admin.get("/jobs/new").await.csrf();
+    for (group, desc) in [(mine, "Billing run"), (theirs, "Payroll run")] {
+        let group = group.to_string();
+        let made = admin
+            .post("/jobs", &job_form(&token, &group, desc, "0 0 2 * * ?"))
+            .await;
+        assert_eq!(made.status, 303, "{}", made.body);
+    }
+    let (jobs, _) = app
+        .state
+        .store
+        .list_jobs(
+            &jobwheel_admin::store::JobFilter {
+                job_group: Some(theirs),
+                ..Default::default()
+            },
+            jobwheel_admin::store::Page {
+                offset: 0,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    let payroll = jobs[0].id;
+    add_user(&app, &mut admin, "bob-ops", &[mine]).await;
+
+    let mut bob = Browser::new(&app);
+    bob.login("bob-ops", "user-secret").await;
+    let list = bob.get("/jobs").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("Billing run"), "{}", list.body);
+    assert!(!list.body.contains("Payroll run"));
+    assert!(
+        !list.body.contains("Payroll"),
+        "other groups are not even offered"
+    );
+    assert_eq!(bob.get(&format!("/jobs?group={theirs}")).await.status, 403);
+    assert_eq!(bob.get(&format!("/jobs/{payroll}/edit")).await.status, 403);
+    assert_eq!(
+        bob.get(&format!("/jobs/new?copy={payroll}")).await.status,
+        403
+    );
+    assert_eq!(
+        bob.get(&format!("/jobs/{payroll}/trigger")).await.status,
+        403
+    );
+    let token = list.csrf();
+    for action in ["start", "stop", "trigger", "delete"] {
+        let refused = bob
+            .post(&format!("/jobs/{payroll}/{action}"), &[("_csrf", &token)])
+            .await;
+        assert_eq!(refused.status, 403, "{action}");
+    }
+    let theirs_text = theirs.to_string();
+    let smuggled = bob
+        .post(
+            "/jobs",
+            &job_form(&token, &theirs_text, "Sneaky", "0 0 2 * * ?"),
+        )
+        .await;
+    assert_eq!(smuggled.status, 403, "cannot add to another group");
+    assert!(app.state.store.get_job(payroll).await.unwrap().is_some());
+}
