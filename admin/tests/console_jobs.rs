@@ -248,3 +248,119 @@ async fn a_normal_user_sees_and_operates_only_the_jobs_of_their_groups() {
     assert_eq!(smuggled.status, 403, "cannot add to another group");
     assert!(app.state.store.get_job(payroll).await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn an_admin_manages_executor_groups_and_sees_which_executors_are_online() {
+    let app = start().await;
+    let mut admin = Browser::new(&app);
+    admin.login("admin", &app.admin_password).await;
+    let token = admin.get("/groups/new").await.csrf();
+
+    let bad = admin
+        .post(
+            "/groups",
+            &[
+                ("_csrf", &token),
+                ("appname", "report-executor"),
+                ("title", "Reports"),
+                ("addressType", "1"),
+                ("addressList", "127.0.0.1:9999"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body
+            .contains("class=\"field-error\">`127.0.0.1:9999` must start with http://"),
+        "{}",
+        bad.body
+    );
+    let made = admin
+        .post(
+            "/groups",
+            &[
+                ("_csrf", &token),
+                ("appname", "report-executor"),
+                ("title", "Reports"),
+                ("addressType", "1"),
+                (
+                    "addressList",
+                    "http://127.0.0.1:9999, http://127.0.0.1:9998",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let beat = jobwheel_executor::protocol::RegistryParam {
+        registry_group: "EXECUTOR".into(),
+        registry_key: "report-executor".into(),
+        registry_value: "http://127.0.0.1:9999".into(),
+    };
+    jobwheel_admin::service::registry::beat(&app.state, &beat)
+        .await
+        .unwrap();
+
+    let list = admin.get("/groups").await;
+    assert_eq!(list.status, 200);
+    let online = "<span class=\"badge ok\">online</span> <code>http://127.0.0.1:9999</code>";
+    let offline = "<span class=\"badge\">offline</span> <code>http://127.0.0.1:9998</code>";
+    assert!(list.body.contains(online), "{}", list.body);
+    assert!(list.body.contains(offline), "{}", list.body);
+
+    let group = app
+        .state
+        .store
+        .all_groups()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.app_name == "report-executor")
+        .unwrap();
+    let edit = admin.get(&format!("/groups/{}/edit", group.id)).await;
+    assert!(edit.body.contains("value=\"report-executor\""));
+    let renamed = admin
+        .post(
+            &format!("/groups/{}", group.id),
+            &[
+                ("_csrf", &token),
+                ("appname", "report-executor"),
+                ("title", "Monthly reports"),
+                ("addressType", "0"),
+                ("addressList", ""),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    let list = admin.get("/groups").await;
+    assert!(
+        list.body.contains("Monthly reports") && list.body.contains("Registered automatically")
+    );
+
+    let job_group = group.id.to_string();
+    let job = admin
+        .post(
+            "/jobs",
+            &job_form(&token, &job_group, "Report", "0 0 2 * * ?"),
+        )
+        .await;
+    assert_eq!(job.status, 303, "{}", job.body);
+    let in_use = admin
+        .post(
+            &format!("/groups/{}/delete", group.id),
+            &[("_csrf", &token)],
+        )
+        .await;
+    assert_eq!(in_use.status, 409, "a group with jobs stays");
+
+    add_user(&app, &mut admin, "bob-ops", &[group.id]).await;
+    let mut bob = Browser::new(&app);
+    bob.login("bob-ops", "user-secret").await;
+    assert_eq!(bob.get("/groups").await.status, 403);
+    assert!(!bob.get("/jobs").await.body.contains(">Executor groups<"));
+    let empty = console::add_group(&app, "empty-executor", "Empty").await;
+    let gone = admin
+        .post(&format!("/groups/{empty}/delete"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(gone.status, 303);
+    assert!(app.state.store.get_group(empty).await.unwrap().is_none());
+}

@@ -73,6 +73,14 @@ pub fn router_with(state: WebState) -> Router {
             "/jobs/{id}/trigger",
             get(pages::jobs::trigger_form).post(pages::jobs::trigger),
         )
+        .route(
+            "/groups",
+            get(pages::groups::list).post(pages::groups::create),
+        )
+        .route("/groups/new", get(pages::groups::new_form))
+        .route("/groups/{id}", post(pages::groups::update))
+        .route("/groups/{id}/edit", get(pages::groups::edit_form))
+        .route("/groups/{id}/delete", post(pages::groups::delete))
         .route("/help", get(pages::help::page))
         .route("/console/schedule-preview", get(pages::preview::schedule))
         .route("/static/{*path}", get(assets::serve))
