@@ -364,3 +364,151 @@ async fn an_admin_manages_executor_groups_and_sees_which_executors_are_online() 
     assert_eq!(gone.status, 303);
     assert!(app.state.store.get_group(empty).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn logs_are_filtered_by_group_and_a_runs_messages_are_escaped() {
+    use jobwheel_admin::store::{FireState, NewLog, TriggerRecord};
+    let app = start().await;
+    let mine = console::add_group(&app, "billing-executor", "Billing").await;
+    let theirs = console::add_group(&app, "payroll-executor", "Payroll").await;
+    let mut admin = Browser::new(&app);
+    admin.login("admin", &app.admin_password).await;
+    let token = admin.get("/jobs/new").await.csrf();
+    let mut logs = Vec::new();
+    for (group, desc) in [(mine, "Billing run"), (theirs, "Payroll run")] {
+        let group_text = group.to_string();
+        admin
+            .post("/jobs", &job_form(&token, &group_text, desc, "0 0 2 * * ?"))
+            .await;
+        let job = app
+            .state
+            .store
+            .list_jobs(
+                &jobwheel_admin::store::JobFilter {
+                    job_group: Some(group),
+                    ..Default::default()
+                },
+                jobwheel_admin::store::Page {
+                    offset: 0,
+                    limit: 1,
+                },
+            )
+            .await
+            .unwrap()
+            .0[0]
+            .id;
+        let now = jobwheel_admin::time::now_naive(app.state.tz);
+        let id = app
+            .state
+            .store
+            .insert_log(&NewLog {
+                job_group: group,
+                job_id: job,
+                trigger_time: now,
+                fire_at: jobwheel_admin::time::now_ms(),
+                fire_state: FireState::Claimed,
+                trigger_type: "MANUAL".into(),
+                executor_fail_retry_count: 0,
+                executor_param: None,
+                executor_sharding_param: None,
+            })
+            .await
+            .unwrap();
+        let record = TriggerRecord {
+            trigger_code: 500,
+            trigger_msg: format!("<b>{desc}</b><br><script>alert(1)</script>"),
+            executor_address: Some("http://127.0.0.1:1".into()),
+            ..TriggerRecord::default()
+        };
+        app.state.store.record_trigger(id, &record).await.unwrap();
+        logs.push(id);
+    }
+    let (billing_log, payroll_log) = (logs[0], logs[1]);
+
+    let all = admin.get("/logs?status=failure").await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert!(all.body.contains(&format!("data-log=\"{billing_log}\"")));
+    assert!(all.body.contains(&format!("data-log=\"{payroll_log}\"")));
+    let billing = admin.get(&format!("/logs?group={mine}")).await;
+    assert!(
+        !billing
+            .body
+            .contains(&format!("data-log=\"{payroll_log}\""))
+    );
+    let none = admin.get("/logs?status=success").await;
+    assert!(!none.body.contains("data-log="), "status filter applies");
+    let bad = admin.get("/logs?from=yesterday").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("class=\"field-error\">`yesterday`"));
+
+    let detail = admin.get(&format!("/logs/{billing_log}")).await;
+    assert_eq!(detail.status, 200);
+    assert!(
+        detail
+            .body
+            .contains("<b>Billing run</b><br>&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        detail.body
+    );
+    assert!(detail.body.contains("data-log-tail=\"/logs/"));
+    assert!(
+        !detail.body.contains("id=\"log-kill\""),
+        "a failed run cannot be killed"
+    );
+
+    add_user(&app, &mut admin, "bob-ops", &[mine]).await;
+    let mut bob = Browser::new(&app);
+    bob.login("bob-ops", "user-secret").await;
+    let list = bob.get("/logs").await;
+    assert!(list.body.contains(&format!("data-log=\"{billing_log}\"")));
+    assert!(!list.body.contains(&format!("data-log=\"{payroll_log}\"")));
+    assert_eq!(bob.get(&format!("/logs?group={theirs}")).await.status, 403);
+    assert_eq!(bob.get(&format!("/logs/{payroll_log}")).await.status, 403);
+    assert_eq!(
+        bob.get(&format!("/logs/{payroll_log}/tail?from=1"))
+            .await
+            .status,
+        403
+    );
+    let token = list.csrf();
+    let kill = bob
+        .post(&format!("/logs/{payroll_log}/kill"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(kill.status, 403);
+    let clear_all = bob
+        .post("/logs/clear", &[("_csrf", &token), ("type", "9")])
+        .await;
+    assert_eq!(clear_all.status, 403, "only admins clear every group");
+    let theirs_text = theirs.to_string();
+    let clear_theirs = bob
+        .post(
+            "/logs/clear",
+            &[("_csrf", &token), ("group", &theirs_text), ("type", "9")],
+        )
+        .await;
+    assert_eq!(clear_theirs.status, 403);
+    let mine_text = mine.to_string();
+    let cleared = bob
+        .post(
+            "/logs/clear",
+            &[("_csrf", &token), ("group", &mine_text), ("type", "9")],
+        )
+        .await;
+    assert_eq!(cleared.status, 303);
+    assert!(
+        app.state
+            .store
+            .get_log(billing_log)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.state
+            .store
+            .get_log(payroll_log)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod help;
 pub mod jobs;
 pub mod login;
+pub mod logs;
 pub mod preview;
 pub mod users;
 
