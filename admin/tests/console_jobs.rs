@@ -512,3 +512,99 @@ async fn logs_are_filtered_by_group_and_a_runs_messages_are_escaped() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_hanging_run_rolls_its_log_and_is_killed_from_its_page() {
+    let app = console::start_scheduled().await;
+    let dir = tempfile::tempdir().expect("executor dir");
+    let executor = common::sdk::SdkExecutor::start(&app.url, "hang-executor", dir.path()).await;
+    let mut admin = Browser::new(&app);
+    admin.login("admin", &app.admin_password).await;
+    let token = admin.get("/groups/new").await.csrf();
+    let made = admin
+        .post(
+            "/groups",
+            &[
+                ("_csrf", &token),
+                ("appname", "hang-executor"),
+                ("title", "Hanging"),
+                ("addressType", "1"),
+                ("addressList", &executor.address),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let group = app.state.store.all_groups().await.unwrap()[0]
+        .id
+        .to_string();
+    let mut form = job_form(&token, &group, "Hangs", "0 0 2 * * ?");
+    form.retain(|(k, _)| *k != "executorHandler" && *k != "executorFailRetryCount");
+    form.push(("executorHandler", "hang"));
+    let job = admin.post("/jobs", &form).await;
+    assert_eq!(job.status, 303, "{}", job.body);
+    let job_id = app
+        .state
+        .store
+        .list_jobs(
+            &jobwheel_admin::store::JobFilter::default(),
+            jobwheel_admin::store::Page {
+                offset: 0,
+                limit: 1,
+            },
+        )
+        .await
+        .unwrap()
+        .0[0]
+        .id;
+    let ran = admin
+        .post(&format!("/jobs/{job_id}/trigger"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(ran.status, 303, "{}", ran.body);
+    assert!(ran.location.unwrap().starts_with("/logs?"));
+    let filter = jobwheel_admin::store::LogFilter::default();
+    let page = jobwheel_admin::store::Page {
+        offset: 0,
+        limit: 1,
+    };
+    // The trigger is dispatched in the background: wait (bounded) until the executor took it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let log = loop {
+        let logs = app.state.store.list_logs(&filter, page).await.unwrap().0;
+        if let Some(log) = logs.into_iter().find(|l| l.trigger_code != 0) {
+            break log;
+        }
+        assert!(std::time::Instant::now() < deadline, "never dispatched");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!((log.trigger_code, log.handle_code), (200, 0), "running");
+
+    // The rolling log's endpoint reads the executor's lines (bounded wait for both lines).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let tail = admin.get(&format!("/logs/{}/tail?from=1", log.id)).await;
+        assert_eq!(tail.status, 200, "{}", tail.body);
+        let body: serde_json::Value = serde_json::from_str(&tail.body).unwrap();
+        let content = body["logContent"].as_str().unwrap_or_default();
+        if content.contains("line 2 of a long run") {
+            assert_eq!(body["end"], false, "a running fire has not ended");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", tail.body);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let detail = admin.get(&format!("/logs/{}", log.id)).await;
+    assert!(
+        detail.body.contains("id=\"log-kill\""),
+        "a running fire offers Kill"
+    );
+    let killed = admin
+        .post(&format!("/logs/{}/kill", log.id), &[("_csrf", &token)])
+        .await;
+    assert_eq!(killed.status, 303, "{}", killed.body);
+    let after = app.state.store.get_log(log.id).await.unwrap().unwrap();
+    assert_eq!(after.handle_code, 500);
+    let detail = admin.get(&format!("/logs/{}", log.id)).await;
+    assert!(!detail.body.contains("id=\"log-kill\""));
+    assert!(detail.body.contains("kill job"), "{}", detail.body);
+}
