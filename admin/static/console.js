@@ -68,6 +68,54 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-preview]"), wirePreview);
   });
 
+  // Rolling log: [data-log-tail] polls the run's executor log every 3 s and appends what is
+  // new (the server escaped it, keeping only <br> and <b>), until the server says `end` or
+  // 20 polls in a row brought nothing new.
+  var POLL_MS = 3000;
+  var MAX_IDLE_POLLS = 20;
+  function wireTail(pre) {
+    var url = pre.getAttribute("data-log-tail");
+    var state = document.getElementById("rolling-state");
+    var from = 1;
+    var idle = 0;
+    function say(text) { if (state) { state.textContent = text; } }
+    function poll() {
+      fetch(url + "?from=" + from, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (data.error) {
+            say(data.error);
+            idle++;
+          } else if (data.toLineNum >= data.fromLineNum) {
+            pre.insertAdjacentHTML("beforeend", data.logContent || "");
+            from = data.toLineNum + 1;
+            idle = 0;
+          } else {
+            idle++;
+          }
+          if (data.end) {
+            pre.setAttribute("data-done", "end");
+            say(pre.getAttribute("data-ended") || "");
+            return;
+          }
+          if (idle >= MAX_IDLE_POLLS) {
+            pre.setAttribute("data-done", "idle");
+            return;
+          }
+          setTimeout(poll, POLL_MS);
+        })
+        .catch(function () {
+          idle++;
+          if (idle < MAX_IDLE_POLLS) { setTimeout(poll, POLL_MS); }
+        });
+    }
+    poll();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-log-tail]"), wireTail);
+  });
+
   // For scripts that change state: fetch with the CSRF header.
   window.jobwheelPost = function (url, body) {
     return fetch(base + url, {

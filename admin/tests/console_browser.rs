@@ -251,3 +251,157 @@ async fn an_admin_signs_in_previews_a_schedule_adds_a_user_who_cannot_manage_use
     assert_eq!(refused, "You are not allowed to do this.");
     client.close().await.unwrap();
 }
+
+/// Reloads the page until `css`'s text satisfies `ok` (a server-rendered page showing what
+/// the scheduler or an executor did meanwhile), for at most 20 s.
+async fn reload_until(client: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if ok(&text) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "`{css}` never became right: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        client.refresh().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_group_and_a_job_runs_it_once_and_reads_its_log() {
+    let Some(driver) = driver().await else {
+        return;
+    };
+    let app = console::start_scheduled().await;
+    let dir = tempfile::tempdir().expect("executor dir");
+    let executor = common::sdk::SdkExecutor::start(&app.url, "story-executor", dir.path()).await;
+    let client = browser(&driver).await;
+    let base = app.url.as_str();
+    login(&client, base, "admin", &app.admin_password).await;
+
+    // A manual group pointing at the running executor, which shows as online.
+    client.goto(&format!("{base}/groups")).await.unwrap();
+    click(&client, "#group-new").await;
+    type_into(&client, "#group-appname", "story-executor").await;
+    type_into(&client, "#group-title", "Story").await;
+    click(&client, "#group-manual").await;
+    type_into(&client, "#group-addresses", &executor.address).await;
+    click(&client, "#group-save").await;
+    wait_for(&client, "#group-new").await;
+    reload_until(&client, "#groups", |t| t.contains("online")).await;
+    screenshot(&client, "groups").await;
+
+    // A job, with the cron preview answering as the expression is typed.
+    client.goto(&format!("{base}/jobs/new")).await.unwrap();
+    type_into(&client, "#job-desc", "Story job").await;
+    type_into(&client, "#job-schedule-conf", "0 0 3 * * ?").await;
+    let preview = wait_for(&client, "#preview").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = preview.text().await.unwrap_or_default();
+        if text.lines().count() == 5 && text.lines().all(|l| l.contains(" 03:00:00")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no 03:00 preview: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    type_into(&client, "#job-handler", "ok").await;
+    type_into(&client, "#job-param", "from-the-form").await;
+    screenshot(&client, "job-form").await;
+    click(&client, "#job-save").await;
+    let row = wait_for(&client, "tr[data-job]").await;
+    let job_id = row.attr("data-job").await.unwrap().expect("job id");
+    screenshot(&client, "jobs").await;
+
+    // Run it once with another parameter; its log succeeds.
+    click(&client, ".job-trigger").await;
+    let param = wait_for(&client, "#trigger-param").await;
+    param.clear().await.unwrap();
+    param.send_keys("once").await.unwrap();
+    click(&client, "#trigger-run").await;
+    wait_for(&client, "#logs").await;
+    let status = reload_until(&client, ".log-status", |t| {
+        t == "Succeeded" || t == "Failed"
+    })
+    .await;
+    if status != "Succeeded" {
+        let filter = jobwheel_admin::store::LogFilter::default();
+        let page = jobwheel_admin::store::Page {
+            offset: 0,
+            limit: 5,
+        };
+        let (logs, _) = app.state.store.list_logs(&filter, page).await.unwrap();
+        panic!("the run failed: {logs:?}");
+    }
+    screenshot(&client, "logs").await;
+    click(&client, ".log-open").await;
+    let rolled = wait_for(&client, "#rolling-log").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = rolled.text().await.unwrap_or_default();
+        let done = rolled.attr("data-done").await.unwrap_or_default();
+        if text.contains("ok got once") && done.as_deref() == Some("end") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rolling log did not end: {text} ({done:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let handle = wait_for(&client, "#handle-msg").await.text().await.unwrap();
+    assert!(handle.contains("ok:once"), "{handle}");
+    screenshot(&client, "log-detail").await;
+
+    // Start, then stop (after confirming) the schedule.
+    client.goto(&format!("{base}/jobs")).await.unwrap();
+    click(&client, ".job-start").await;
+    wait_for(&client, ".job-stop").await.click().await.unwrap();
+    client.accept_alert().await.unwrap();
+    wait_for(&client, ".job-start").await;
+    let job: i32 = job_id.parse().unwrap();
+    let stored = app.state.store.get_job(job).await.unwrap().unwrap();
+    assert_eq!(stored.trigger_status, 0);
+    logout(&client).await;
+    let other = console::add_group(&app, "other-executor", "Other").await;
+    jobwheel_admin::auth::users::create(
+        &*app.state.store,
+        &jobwheel_admin::auth::users::UserInput {
+            username: "carol-ops".into(),
+            password: "carol-secret".into(),
+            role: 0,
+            groups: vec![other],
+        },
+    )
+    .await
+    .expect("carol");
+
+    // A user of another group neither sees the job nor may open it.
+    login(&client, base, "carol-ops", "carol-secret").await;
+    client.goto(&format!("{base}/jobs")).await.unwrap();
+    wait_for(&client, "#job-new").await;
+    let page = client.source().await.unwrap();
+    assert!(!page.contains("Story job"), "carol sees only her group");
+    client
+        .goto(&format!("{base}/jobs/{job}/edit"))
+        .await
+        .unwrap();
+    let refused = wait_for(&client, "h1").await.text().await.unwrap();
+    assert_eq!(refused, "You are not allowed to do this.");
+    client.close().await.unwrap();
+
+    let mut carol = console::Browser::new(&app);
+    carol.login("carol-ops", "carol-secret").await;
+    assert_eq!(carol.get(&format!("/jobs/{job}/edit")).await.status, 403);
+    let token = carol.get("/jobs").await.csrf();
+    let trigger = carol
+        .post(&format!("/jobs/{job}/trigger"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(trigger.status, 403);
+}

@@ -62,6 +62,30 @@ pub fn router_with(state: WebState) -> Router {
         .route("/users/{id}", post(pages::users::update))
         .route("/users/{id}/edit", get(pages::users::edit_form))
         .route("/users/{id}/delete", post(pages::users::delete))
+        .route("/jobs", get(pages::jobs::list).post(pages::jobs::create))
+        .route("/jobs/new", get(pages::jobs::new_form))
+        .route("/jobs/{id}", post(pages::jobs::update))
+        .route("/jobs/{id}/edit", get(pages::jobs::edit_form))
+        .route("/jobs/{id}/delete", post(pages::jobs::delete))
+        .route("/jobs/{id}/start", post(pages::jobs::start))
+        .route("/jobs/{id}/stop", post(pages::jobs::stop))
+        .route(
+            "/jobs/{id}/trigger",
+            get(pages::jobs::trigger_form).post(pages::jobs::trigger),
+        )
+        .route(
+            "/groups",
+            get(pages::groups::list).post(pages::groups::create),
+        )
+        .route("/groups/new", get(pages::groups::new_form))
+        .route("/groups/{id}", post(pages::groups::update))
+        .route("/groups/{id}/edit", get(pages::groups::edit_form))
+        .route("/groups/{id}/delete", post(pages::groups::delete))
+        .route("/logs", get(pages::logs::list))
+        .route("/logs/clear", post(pages::logs::clear))
+        .route("/logs/{id}", get(pages::logs::detail))
+        .route("/logs/{id}/tail", get(pages::logs::tail))
+        .route("/logs/{id}/kill", post(pages::logs::kill))
         .route("/help", get(pages::help::page))
         .route("/console/schedule-preview", get(pages::preview::schedule))
         .route("/static/{*path}", get(assets::serve))

@@ -22,22 +22,40 @@ pub struct Console {
     pub state: AppState,
     _home: TestHome,
     server: tokio::task::JoinHandle<()>,
+    shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Drop for Console {
     fn drop(&mut self) {
         self.server.abort();
+        self.shutdown.cancel();
     }
 }
 
-/// Starts an admin over a fresh SQLite database, as `jobwheel-admin` starts.
+/// Starts an admin over a fresh SQLite database, as `jobwheel-admin` starts, without a
+/// scheduler (pages only).
 pub async fn start() -> Console {
+    start_with(false).await
+}
+
+/// [`start`] with the scheduler running, so the console can trigger jobs on executors; the
+/// scheduler stops when the test's runtime ends.
+pub async fn start_scheduled() -> Console {
+    start_with(true).await
+}
+
+async fn start_with(scheduler: bool) -> Console {
     let (store, home) = sqlite_store().await.into_parts();
     let config = Config {
         cookie_key: Some("console-tests-cookie-key-of-32-chars!!".into()),
         ..Config::default()
     };
-    let state = AppState::new(config, store);
+    let mut state = AppState::new(config, store);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    if scheduler {
+        let running = jobwheel_admin::schedule::spawn(&state, shutdown.clone()).expect("scheduler");
+        state = state.with_dispatcher(running.dispatcher().clone());
+    }
     let admin_password = users::ensure_first_admin(&*state.store)
         .await
         .expect("first admin")
@@ -56,6 +74,7 @@ pub async fn start() -> Console {
         state,
         _home: home,
         server,
+        shutdown,
     }
 }
 

@@ -3,8 +3,11 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod groups;
 pub mod help;
+pub mod jobs;
 pub mod login;
+pub mod logs;
 pub mod preview;
 pub mod users;
 
