@@ -116,6 +116,26 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-log-tail]"), wireTail);
   });
 
+  // GLUE editor: Tab in a [data-tab-indent] textarea inserts a tab instead of leaving the
+  // field, and [data-glue-load] buttons copy a saved version into the editor (not saved
+  // until the user saves it with a remark).
+  document.addEventListener("keydown", function (event) {
+    var area = event.target;
+    if (event.key !== "Tab" || event.shiftKey || !area.hasAttribute || !area.hasAttribute("data-tab-indent")) { return; }
+    event.preventDefault();
+    var start = area.selectionStart;
+    area.setRangeText("\t", start, area.selectionEnd, "end");
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-glue-load]");
+    var editor = document.getElementById("glue-source");
+    var version = button && document.getElementById(button.getAttribute("data-glue-load"));
+    if (version && editor) {
+      editor.value = version.value;
+      editor.focus();
+    }
+  });
+
   // For scripts that change state: fetch with the CSRF header.
   window.jobwheelPost = function (url, body) {
     return fetch(base + url, {

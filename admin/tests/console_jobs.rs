@@ -608,3 +608,133 @@ async fn a_hanging_run_rolls_its_log_and_is_killed_from_its_page() {
     assert!(!detail.body.contains("id=\"log-kill\""));
     assert!(detail.body.contains("kill job"), "{}", detail.body);
 }
+
+#[tokio::test]
+async fn a_glue_jobs_source_is_edited_versioned_and_restored_within_its_group() {
+    let app = start().await;
+    let group = console::add_group(&app, "script-executor", "Scripts").await;
+    let other = console::add_group(&app, "other-executor", "Other").await;
+    let group_id = group.to_string();
+    let mut admin = Browser::new(&app);
+    admin.login("admin", &app.admin_password).await;
+    let token = admin.get("/jobs/new").await.csrf();
+    let mut form = job_form(&token, &group_id, "Cleanup script", "0 0 3 * * ?");
+    for field in form.iter_mut() {
+        match field.0 {
+            "glueType" => field.1 = "GLUE_SHELL",
+            "executorHandler" => field.1 = "",
+            _ => {}
+        }
+    }
+    let made = admin.post("/jobs", &form).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let list = admin.get(&format!("/jobs?group={group}")).await;
+    let job = app
+        .state
+        .store
+        .list_jobs(
+            &jobwheel_admin::store::JobFilter::default(),
+            jobwheel_admin::store::Page {
+                offset: 0,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap()
+        .0[0]
+        .id;
+    let glue_path = format!("/jobs/{job}/glue");
+    assert!(
+        list.body.contains(&format!("href=\"{glue_path}\"")),
+        "the job list links a GLUE job to its editor"
+    );
+
+    let editor = admin.get(&glue_path).await;
+    assert_eq!(editor.status, 200);
+    assert!(
+        editor.body.contains("data-tab-indent"),
+        "tab-indenting editor"
+    );
+    let first = "#!/bin/sh\necho \"<first>\"";
+    let short = admin
+        .post(
+            &glue_path,
+            &[
+                ("_csrf", &token),
+                ("glueSource", first),
+                ("glueRemark", "v1"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, 422, "a remark needs 4 characters");
+    assert!(short.body.contains("field-error"), "{}", short.body);
+    assert!(
+        short
+            .body
+            .contains("echo &#34;&#60;first&#62;&#34;</textarea>"),
+        "the typed source stays, escaped"
+    );
+    for (source, remark) in [(first, "first version"), ("echo second", "second version")] {
+        let saved = admin
+            .post(
+                &glue_path,
+                &[
+                    ("_csrf", &token),
+                    ("glueSource", source),
+                    ("glueRemark", remark),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+    }
+    let page = admin.get(&glue_path).await;
+    assert!(page.body.contains("first version") && page.body.contains("second version"));
+    assert!(
+        page.body.contains(">echo second</textarea>"),
+        "the editor holds the newest source"
+    );
+    let versions = app.state.store.glue_versions(job).await.unwrap();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    let oldest = versions
+        .iter()
+        .find(|v| v.glue_remark == "first version")
+        .expect("the first version is listed");
+    assert!(page.body.contains(&format!("/glue/{}/restore", oldest.id)));
+
+    let restored = admin
+        .post(
+            &format!("{glue_path}/{}/restore", oldest.id),
+            &[("_csrf", &token)],
+        )
+        .await;
+    assert_eq!(restored.status, 303, "{}", restored.body);
+    let stored = app.state.store.get_job(job).await.unwrap().unwrap();
+    assert_eq!(stored.glue_source.as_deref(), Some(first));
+    assert_eq!(app.state.store.glue_versions(job).await.unwrap().len(), 3);
+
+    add_user(&app, &mut admin, "eve-ops", &[other]).await;
+    let mut eve = Browser::new(&app);
+    eve.login("eve-ops", "user-secret").await;
+    let token = eve.get("/jobs").await.csrf();
+    assert_eq!(eve.get(&glue_path).await.status, 403);
+    let sneaky = eve
+        .post(
+            &glue_path,
+            &[
+                ("_csrf", &token),
+                ("glueSource", "rm -rf /"),
+                ("glueRemark", "sneaky edit"),
+            ],
+        )
+        .await;
+    assert_eq!(sneaky.status, 403);
+    let sneaky_restore = eve
+        .post(
+            &format!("{glue_path}/{}/restore", versions[0].id),
+            &[("_csrf", &token)],
+        )
+        .await;
+    assert_eq!(sneaky_restore.status, 403);
+    let stored = app.state.store.get_job(job).await.unwrap().unwrap();
+    assert_eq!(stored.glue_source.as_deref(), Some(first), "untouched");
+}

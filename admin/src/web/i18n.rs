@@ -229,6 +229,23 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("groups.auto", "Registered automatically", "自动注册"),
     ("groups.manual", "Entered by hand", "手动录入"),
     ("groups.addresses", "Executor addresses", "机器地址"),
+    ("jobs.glue", "GLUE IDE", "GLUE IDE"),
+    ("glue.title", "GLUE source", "GLUE 源码"),
+    ("glue.source", "Source", "源码"),
+    (
+        "glue.remark",
+        "Remark (4–100 characters)",
+        "源码备注（4–100 个字符）",
+    ),
+    ("glue.versions", "Version history", "历史版本"),
+    ("glue.saved_at", "Saved at", "保存时间"),
+    ("glue.load", "Load into editor", "载入编辑器"),
+    ("glue.restore", "Restore", "恢复"),
+    (
+        "glue.confirm_restore",
+        "Make this version the job's source again?",
+        "确定恢复为此版本吗？",
+    ),
     (
         "groups.addresses_hint",
         "Manual groups only: comma-separated http(s):// URLs.",

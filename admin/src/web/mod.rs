@@ -70,6 +70,14 @@ pub fn router_with(state: WebState) -> Router {
         .route("/jobs/{id}/start", post(pages::jobs::start))
         .route("/jobs/{id}/stop", post(pages::jobs::stop))
         .route(
+            "/jobs/{id}/glue",
+            get(pages::glue::editor).post(pages::glue::save),
+        )
+        .route(
+            "/jobs/{id}/glue/{version}/restore",
+            post(pages::glue::restore),
+        )
+        .route(
             "/jobs/{id}/trigger",
             get(pages::jobs::trigger_form).post(pages::jobs::trigger),
         )

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod glue;
 pub mod groups;
 pub mod help;
 pub mod jobs;
