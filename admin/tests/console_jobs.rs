@@ -30,6 +30,17 @@ async fn add_user(app: &Console, admin: &mut Browser, name: &str, groups: &[i32]
     );
 }
 
+/// The id of the one job the story has added.
+async fn only_job(app: &Console) -> i32 {
+    let page = jobwheel_admin::store::Page {
+        offset: 0,
+        limit: 1,
+    };
+    let filter = jobwheel_admin::store::JobFilter::default();
+    let (jobs, _) = app.state.store.list_jobs(&filter, page).await.unwrap();
+    jobs.first().expect("the story added a job").id
+}
+
 fn job_form<'a>(
     token: &'a str,
     group: &'a str,
@@ -542,20 +553,7 @@ async fn a_hanging_run_rolls_its_log_and_is_killed_from_its_page() {
     form.push(("executorHandler", "hang"));
     let job = admin.post("/jobs", &form).await;
     assert_eq!(job.status, 303, "{}", job.body);
-    let job_id = app
-        .state
-        .store
-        .list_jobs(
-            &jobwheel_admin::store::JobFilter::default(),
-            jobwheel_admin::store::Page {
-                offset: 0,
-                limit: 1,
-            },
-        )
-        .await
-        .unwrap()
-        .0[0]
-        .id;
+    let job_id = only_job(&app).await;
     let ran = admin
         .post(&format!("/jobs/{job_id}/trigger"), &[("_csrf", &token)])
         .await;
@@ -629,20 +627,7 @@ async fn a_glue_jobs_source_is_edited_versioned_and_restored_within_its_group() 
     let made = admin.post("/jobs", &form).await;
     assert_eq!(made.status, 303, "{}", made.body);
     let list = admin.get(&format!("/jobs?group={group}")).await;
-    let job = app
-        .state
-        .store
-        .list_jobs(
-            &jobwheel_admin::store::JobFilter::default(),
-            jobwheel_admin::store::Page {
-                offset: 0,
-                limit: 10,
-            },
-        )
-        .await
-        .unwrap()
-        .0[0]
-        .id;
+    let job = only_job(&app).await;
     let glue_path = format!("/jobs/{job}/glue");
     assert!(
         list.body.contains(&format!("href=\"{glue_path}\"")),
