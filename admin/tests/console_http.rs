@@ -350,3 +350,52 @@ async fn the_browsers_language_picks_chinese_and_assets_revalidate() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+#[tokio::test]
+async fn the_dashboard_draws_the_daily_report_of_the_last_7_or_30_days() {
+    let app = start().await;
+    let today = jobwheel_admin::time::now_naive(app.state.tz)
+        .date()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    // The report monitor fills this table every minute; here the story writes it directly,
+    // with numbers no log table holds, so the page can only have read them from the report.
+    for (back, suc_count, fail_count, running_count) in
+        [(0, 5, 1, 2), (1, 4, 2, 0), (12, 100, 0, 0)]
+    {
+        let report = jobwheel_admin::store::LogReport {
+            trigger_day: today - chrono::Duration::days(back),
+            running_count,
+            suc_count,
+            fail_count,
+            update_time: None,
+        };
+        app.state.store.save_report(&report).await.unwrap();
+    }
+    let mut browser = Browser::new(&app);
+    browser.login("admin", &app.admin_password).await;
+
+    let week = browser.get("/dashboard?days=7").await;
+    assert_eq!(week.status, 200);
+    for (tile, value) in [("triggers", 14), ("success", 9), ("failed", 3)] {
+        assert!(
+            week.body.contains(&format!("id=\"count-{tile}\">{value}<")),
+            "{tile} = {value}: {}",
+            week.body
+        );
+    }
+    let day = today.format("%Y-%m-%d");
+    assert!(
+        week.body
+            .contains(&format!("<title>{day}: 5 ✓ / 1 ✗ / 2 …</title>"))
+    );
+    assert_eq!(week.body.matches("<rect ").count(), 7 * 3, "one bar a day");
+
+    let month = browser.get("/dashboard?days=30").await;
+    assert!(
+        month.body.contains("id=\"count-success\">109<"),
+        "{}",
+        month.body
+    );
+    assert_eq!(month.body.matches("<rect ").count(), 30 * 3);
+}

@@ -1,18 +1,19 @@
 //! The dashboard: counts and a per-day chart of triggers, drawn as SVG on the server.
 //!
-//! XXL-JOB reads these from its daily `xxl_job_log_report` aggregation; until Jobwheel's
-//! store has that table, the numbers are counted from `xxl_job_log` through the store
-//! (one count per day and status class, over indexed `trigger_time`).
+//! As in XXL-JOB, the numbers come from the daily report (`xxl_job_log_report`, through
+//! [`crate::service::reports`]), which the report monitor refreshes every minute: one small
+//! read per page instead of counting `xxl_job_log` per day and status on every visit.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, NaiveTime};
+use chrono::Duration;
 use serde::Deserialize;
 
 use super::render;
 use crate::error::Result;
-use crate::store::{JobFilter, LogFilter, LogStatus, Page, Store};
+use crate::service::reports::{self, Report, ReportDay};
+use crate::store::{JobFilter, Page};
 use crate::web::WebState;
 use crate::web::context::{Ctx, Viewer};
 
@@ -44,19 +45,6 @@ struct DashboardPage {
     chart: Chart,
 }
 
-/// One day's counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DayCount {
-    /// `yyyy-MM-dd`.
-    pub day: String,
-    /// `handle_code = 200`.
-    pub succeeded: i64,
-    /// Failed trigger or run.
-    pub failed: i64,
-    /// Triggered, no result yet.
-    pub running: i64,
-}
-
 /// `GET /dashboard?days=7|30`.
 pub async fn page(
     State(state): State<WebState>,
@@ -65,26 +53,21 @@ pub async fn page(
 ) -> Response {
     let days = if query.days == Some(30) { 30 } else { 7 };
     match load(&state, days).await {
-        Ok((jobs, executors, per_day)) => {
-            let succeeded = per_day.iter().map(|d| d.succeeded).sum();
-            let failed = per_day.iter().map(|d| d.failed).sum();
-            let running: i64 = per_day.iter().map(|d| d.running).sum();
-            render(&DashboardPage {
-                ctx: viewer.ctx("nav.dashboard"),
-                jobs,
-                triggers: succeeded + failed + running,
-                succeeded,
-                failed,
-                executors,
-                days,
-                chart: Chart::draw(&per_day),
-            })
-        }
+        Ok((jobs, executors, report)) => render(&DashboardPage {
+            ctx: viewer.ctx("nav.dashboard"),
+            jobs,
+            triggers: report.suc_count + report.fail_count + report.running_count,
+            succeeded: report.suc_count,
+            failed: report.fail_count,
+            executors,
+            days,
+            chart: Chart::draw(&report.days),
+        }),
         Err(e) => viewer.fail(e).into_response(),
     }
 }
 
-async fn load(state: &WebState, days: u32) -> Result<(i64, usize, Vec<DayCount>)> {
+async fn load(state: &WebState, days: u32) -> Result<(i64, usize, Report)> {
     let store = &*state.app.store;
     let none = Page {
         offset: 0,
@@ -99,43 +82,9 @@ async fn load(state: &WebState, days: u32) -> Result<(i64, usize, Vec<DayCount>)
     addresses.sort_unstable();
     addresses.dedup();
     let today = now.date();
-    let mut per_day = Vec::with_capacity(days as usize);
-    for back in (0..i64::from(days)).rev() {
-        let day = today - Duration::days(back);
-        let from = day.and_time(NaiveTime::MIN);
-        let to = from + Duration::days(1) - Duration::seconds(1);
-        per_day.push(DayCount {
-            day: day.format("%Y-%m-%d").to_string(),
-            succeeded: count(store, from, to, LogStatus::Success).await?,
-            failed: count(store, from, to, LogStatus::Failure).await?,
-            running: count(store, from, to, LogStatus::Running).await?,
-        });
-    }
-    Ok((jobs, addresses.len(), per_day))
-}
-
-async fn count(
-    store: &dyn Store,
-    from: chrono::NaiveDateTime,
-    to: chrono::NaiveDateTime,
-    status: LogStatus,
-) -> Result<i64> {
-    let filter = LogFilter {
-        status: Some(status),
-        from: Some(from),
-        to: Some(to),
-        ..LogFilter::default()
-    };
-    let (_, total) = store
-        .list_logs(
-            &filter,
-            Page {
-                offset: 0,
-                limit: 0,
-            },
-        )
-        .await?;
-    Ok(total)
+    let first = today - Duration::days(i64::from(days) - 1);
+    let report = reports::between(&state.app, first, today).await?;
+    Ok((jobs, addresses.len(), report))
 }
 
 /// Geometry of the stacked bar chart, in SVG user units.
@@ -186,11 +135,11 @@ pub struct Bar {
 
 impl Chart {
     /// Lays out one stacked bar per day, scaled to the busiest day.
-    pub fn draw(days: &[DayCount]) -> Self {
+    pub fn draw(days: &[ReportDay]) -> Self {
         let (width, height, base, left) = (720, 220, 190, 44);
         let max = days
             .iter()
-            .map(|d| d.succeeded + d.failed + d.running)
+            .map(|d| i64::from(d.suc_count) + i64::from(d.fail_count) + i64::from(d.running_count))
             .max()
             .unwrap_or(0)
             .max(1);
@@ -202,17 +151,22 @@ impl Chart {
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                let (h_ok, h_bad, h_run) = (scale(d.succeeded), scale(d.failed), scale(d.running));
+                let (succeeded, failed, running) = (
+                    i64::from(d.suc_count),
+                    i64::from(d.fail_count),
+                    i64::from(d.running_count),
+                );
+                let (h_ok, h_bad, h_run) = (scale(succeeded), scale(failed), scale(running));
                 let y_ok = base - h_ok;
                 let y_bad = y_ok - h_bad;
                 Bar {
                     x: left + i as i64 * slot,
-                    label: d.day.clone(),
-                    short: d.day.get(5..).unwrap_or_default().to_string(),
+                    label: d.day.format("%Y-%m-%d").to_string(),
+                    short: d.day.format("%m-%d").to_string(),
                     show_label: i % every == 0 || i + 1 == days.len(),
-                    succeeded: d.succeeded,
-                    failed: d.failed,
-                    running: d.running,
+                    succeeded,
+                    failed,
+                    running,
                     y_ok,
                     h_ok,
                     y_bad,
@@ -239,18 +193,13 @@ mod tests {
 
     #[test]
     fn bars_stack_to_the_busiest_days_height() {
-        let days = vec![
-            DayCount {
-                day: "2024-01-01".into(),
-                succeeded: 6,
-                failed: 2,
-                running: 2,
-            },
-            DayCount {
-                day: "2024-01-02".into(),
-                ..DayCount::default()
-            },
-        ];
+        let day = |d: u32, suc_count, fail_count, running_count| ReportDay {
+            day: chrono::NaiveDate::from_ymd_opt(2024, 1, d).unwrap(),
+            running_count,
+            suc_count,
+            fail_count,
+        };
+        let days = vec![day(1, 6, 2, 2), day(2, 0, 0, 0)];
         let chart = Chart::draw(&days);
         let busy = &chart.bars[0];
         assert_eq!(chart.max, 10);
