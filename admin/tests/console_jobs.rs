@@ -53,6 +53,7 @@ fn job_form<'a>(
         ("jobDesc", desc),
         ("author", "ops"),
         ("alarmEmail", ""),
+        ("alarmWebhook", ""),
         ("scheduleType", "CRON"),
         ("scheduleConf", cron),
         ("timeZone", ""),
@@ -145,6 +146,56 @@ async fn an_admin_adds_edits_copies_starts_stops_and_deletes_a_job() {
     assert_eq!(changed.status, 303, "{}", changed.body);
     let copy = admin.get(&format!("/jobs/new?copy={}", job.id)).await;
     assert!(copy.body.contains("Nightly invoices v2") && copy.body.contains("action=\"/jobs\""));
+
+    // The job's own alarm webhook (REST v1's `alarmWebhook`): checked, stored, shown, cleared.
+    let with_webhook = |url: &'static str| {
+        let mut form = job_form(&token, &group_id, "Nightly invoices v2", "0 30 2 * * ?");
+        form.retain(|(k, _)| *k != "alarmWebhook");
+        form.push(("alarmWebhook", url));
+        form
+    };
+    let bad_hook = admin
+        .post(
+            &format!("/jobs/{}", job.id),
+            &with_webhook("ftp://hooks.test/x"),
+        )
+        .await;
+    assert_eq!(bad_hook.status, 422, "{}", bad_hook.body);
+    let error_at = bad_hook
+        .body
+        .find("class=\"field-error\"")
+        .expect("an error");
+    let hook_at = bad_hook
+        .body
+        .find("id=\"job-alarm-webhook\"")
+        .expect("field");
+    assert!(
+        error_at > hook_at,
+        "the webhook error is shown by its field"
+    );
+    let hook = "http://127.0.0.1:9/alarms?team=billing";
+    let good_hook = admin
+        .post(&format!("/jobs/{}", job.id), &with_webhook(hook))
+        .await;
+    assert_eq!(good_hook.status, 303, "{}", good_hook.body);
+    let stored = app.state.store.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(stored.alarm_webhook.as_deref(), Some(hook));
+    let edit = admin.get(&format!("/jobs/{}/edit", job.id)).await;
+    assert!(
+        edit.body
+            .contains("value=\"http://127.0.0.1:9/alarms?team=billing\""),
+        "{}",
+        edit.body
+    );
+    let cleared = admin
+        .post(&format!("/jobs/{}", job.id), &with_webhook(""))
+        .await;
+    assert_eq!(cleared.status, 303, "{}", cleared.body);
+    let stored = app.state.store.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.alarm_webhook, None,
+        "blank means the admin's default"
+    );
 
     let id = job.id;
     let started = admin

@@ -175,6 +175,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("jobs.desc", "Description", "任务描述"),
     ("jobs.author", "Author", "负责人"),
     ("jobs.alarm_email", "Alarm email", "报警邮件"),
+    ("jobs.alarm_webhook", "Alarm webhook", "报警 Webhook"),
+    (
+        "jobs.alarm_webhook_hint",
+        "http(s):// URL (blank: the admin's default)",
+        "http(s):// 地址（留空则使用调度中心默认地址）",
+    ),
     ("jobs.status", "Status", "状态"),
     ("jobs.running", "Running", "运行中"),
     ("jobs.stopped", "Stopped", "已停止"),

@@ -76,6 +76,7 @@ struct JobFields {
     job_desc: String,
     author: String,
     alarm_email: String,
+    alarm_webhook: String,
     schedule_type: String,
     schedule_conf: String,
     time_zone: String,
@@ -98,6 +99,7 @@ impl JobFields {
             job_desc: get("jobDesc"),
             author: get("author"),
             alarm_email: get("alarmEmail"),
+            alarm_webhook: get("alarmWebhook"),
             schedule_type: get("scheduleType"),
             schedule_conf: get("scheduleConf"),
             time_zone: get("timeZone"),
@@ -120,6 +122,7 @@ impl JobFields {
             job_desc: job.job_desc.clone(),
             author: text(&job.author),
             alarm_email: text(&job.alarm_email),
+            alarm_webhook: text(&job.alarm_webhook),
             schedule_type: job.schedule_type.clone(),
             schedule_conf: text(&job.schedule_conf),
             time_zone: text(&job.time_zone),
@@ -178,6 +181,7 @@ impl JobFields {
             glue_type: Some(self.glue_type.clone()),
             child_job_id: Some(self.child_job_id.clone()),
             time_zone: Some(self.time_zone.clone()),
+            alarm_webhook: Some(self.alarm_webhook.clone()),
             ..JobInput::default()
         })
     }
