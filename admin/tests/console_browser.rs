@@ -405,3 +405,59 @@ async fn an_admin_adds_a_group_and_a_job_runs_it_once_and_reads_its_log() {
         .await;
     assert_eq!(trigger.status, 403);
 }
+
+#[tokio::test]
+async fn the_glue_editor_indents_with_tab_and_loads_a_saved_version() {
+    let Some(driver) = driver().await else {
+        return;
+    };
+    let app = console::start().await;
+    let group = console::add_group(&app, "script-executor", "Scripts").await;
+    let job = jobwheel_admin::service::jobs::create(
+        &app.state,
+        jobwheel_admin::service::jobs::JobInput {
+            job_group: Some(group),
+            job_desc: Some("Script job".into()),
+            author: Some("ops".into()),
+            schedule_type: Some("NONE".into()),
+            glue_type: Some("GLUE_SHELL".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("a GLUE job");
+    let client = browser(&driver).await;
+    let base = app.url.as_str();
+    login(&client, base, "admin", &app.admin_password).await;
+
+    client.goto(&format!("{base}/jobs")).await.unwrap();
+    click(&client, ".job-glue").await;
+    let editor = wait_for(&client, "#glue-source").await;
+    let tab = char::from(fantoccini::key::Key::Tab);
+    editor
+        .send_keys(&format!("if true{tab}then"))
+        .await
+        .unwrap();
+    assert_eq!(
+        editor.prop("value").await.unwrap().as_deref(),
+        Some("if true\tthen"),
+        "Tab is typed into the script, not a move to the next field"
+    );
+    type_into(&client, "#glue-remark", "tabbed version").await;
+    screenshot(&client, "glue").await;
+    click(&client, "#glue-save").await;
+    wait_for(&client, "#glue-versions .glue-load").await;
+    let stored = app.state.store.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(stored.glue_source.as_deref(), Some("if true\tthen"));
+
+    let editor = wait_for(&client, "#glue-source").await;
+    editor.clear().await.unwrap();
+    editor.send_keys("scratch").await.unwrap();
+    click(&client, "#glue-versions .glue-load").await;
+    assert_eq!(
+        editor.prop("value").await.unwrap().as_deref(),
+        Some("if true\tthen"),
+        "the saved version is back in the editor"
+    );
+    client.close().await.unwrap();
+}
