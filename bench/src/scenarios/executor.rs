@@ -103,7 +103,7 @@ pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
                     m.cpu_us_per_run,
                     "µs",
                     Target::None,
-                    "executor process utime+stime",
+                    "executor process utime+stime per accepted run",
                 );
                 report.add(NAME, name, "peak RSS", m.peak_rss, "MiB", Target::None, "");
             }
@@ -223,7 +223,7 @@ async fn measure(launch: &Launch, window: Duration) -> Result<Measured> {
         completed: called_back as f64 / complete_secs,
         accepted_total,
         called_back,
-        cpu_us_per_run: (after.cpu_seconds - before.cpu_seconds) * 1e6 / called_back.max(1) as f64,
+        cpu_us_per_run: (after.cpu_seconds - before.cpu_seconds) * 1e6 / accepted_total as f64,
         peak_rss: after.peak_rss_mib,
     })
 }
