@@ -18,9 +18,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The default time zone (of jobs without one, and of DATETIME columns).
     pub tz: Tz,
-    /// Triggers jobs now (manual, API, retry, child). Set once the scheduler runs: the
-    /// dispatcher itself is built from an `AppState`, so it is attached afterwards.
-    dispatcher: Option<Dispatcher>,
+    /// The dispatcher of the running scheduler, for triggers outside the schedule (REST
+    /// API, console). `None` until the scheduler is started (it needs the state first).
+    pub dispatcher: Option<Dispatcher>,
 }
 
 impl AppState {

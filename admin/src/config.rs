@@ -47,6 +47,14 @@ pub struct Config {
     pub time_zone: String,
     /// Days of trigger logs kept; below 3 disables the cleanup, as in XXL-JOB.
     pub log_retention_days: u32,
+    /// Secret (32+ characters) from which the console's session-cookie key is derived. Set
+    /// the same value on every admin of a cluster so each accepts the others' sessions;
+    /// unset means a random key per start (sessions end at restart), with a warning.
+    pub cookie_key: Option<String>,
+    /// Mark the session cookie `Secure` (set it when the console is served over HTTPS).
+    pub cookie_secure: bool,
+    /// Console language, `en` or `zh-CN`; unset follows the browser's Accept-Language.
+    pub language: Option<String>,
 }
 
 impl Default for Config {
@@ -64,6 +72,9 @@ impl Default for Config {
             executor_timeout_ms: 3000,
             time_zone: default_time_zone(),
             log_retention_days: 30,
+            cookie_key: None,
+            cookie_secure: false,
+            language: None,
         }
     }
 }
@@ -124,6 +135,15 @@ pub struct Flags {
     /// Days of trigger logs kept (< 3 disables cleanup).
     #[arg(long, env = "JOBWHEEL_LOG_RETENTION_DAYS")]
     pub log_retention_days: Option<u32>,
+    /// Secret (32+ characters) the session-cookie key is derived from; same on every admin.
+    #[arg(long, env = "JOBWHEEL_COOKIE_KEY", hide_env_values = true)]
+    pub cookie_key: Option<String>,
+    /// Mark the session cookie Secure (console served over HTTPS).
+    #[arg(long, env = "JOBWHEEL_COOKIE_SECURE")]
+    pub cookie_secure: Option<bool>,
+    /// Console language: en or zh-CN (default: the browser's).
+    #[arg(long, env = "JOBWHEEL_LANGUAGE")]
+    pub language: Option<String>,
 }
 
 impl Config {
@@ -160,10 +180,17 @@ impl Config {
             pool_queue_size,
             executor_timeout_ms,
             time_zone,
-            log_retention_days
+            log_retention_days,
+            cookie_secure
         );
         if flags.access_token.is_some() {
             self.access_token = flags.access_token;
+        }
+        if flags.cookie_key.is_some() {
+            self.cookie_key = flags.cookie_key;
+        }
+        if flags.language.is_some() {
+            self.language = flags.language;
         }
     }
 
@@ -189,6 +216,7 @@ impl Config {
             self.access_token = None;
         }
         self.api_tokens.retain(|t| !t.trim().is_empty());
+        self.validate_console()?;
         if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
             return Err(Error::validation(
                 "time_zone",
@@ -220,6 +248,42 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        Ok(())
+    }
+
+    /// The console's keys: a short cookie secret would make sessions guessable, and an
+    /// unknown language would silently show English.
+    fn validate_console(&mut self) -> Result<()> {
+        if self
+            .cookie_key
+            .as_deref()
+            .is_some_and(|k| k.trim().is_empty())
+        {
+            self.cookie_key = None;
+        }
+        if self
+            .cookie_key
+            .as_deref()
+            .is_some_and(|k| k.chars().count() < 32)
+        {
+            return Err(Error::validation(
+                "cookie_key",
+                "must be at least 32 characters (e.g. `openssl rand -hex 32`)",
+            ));
+        }
+        self.language = match self.language.as_deref().map(str::trim) {
+            None | Some("") | Some("auto") => None,
+            Some(l) if l.eq_ignore_ascii_case("en") => Some("en".into()),
+            Some(l) if l.eq_ignore_ascii_case("zh-CN") || l.eq_ignore_ascii_case("zh_CN") => {
+                Some("zh-CN".into())
+            }
+            Some(_) => {
+                return Err(Error::validation(
+                    "language",
+                    "must be `en` or `zh-CN` (or unset to follow the browser)",
+                ));
+            }
+        };
         Ok(())
     }
 
@@ -276,5 +340,32 @@ mod tests {
         };
         let err = config.validate().unwrap_err();
         assert!(err.to_string().starts_with("time_zone:"), "{err}");
+    }
+
+    #[test]
+    fn console_keys_are_checked_and_normalised() {
+        let mut short = Config {
+            cookie_key: Some("too-short".into()),
+            ..Config::default()
+        };
+        let err = short.validate().unwrap_err();
+        assert!(err.to_string().starts_with("cookie_key:"), "{err}");
+        let mut ok = Config {
+            cookie_key: Some("x".repeat(32)),
+            language: Some("zh_cn".into()),
+            ..Config::default()
+        };
+        ok.validate().unwrap();
+        assert_eq!(ok.language.as_deref(), Some("zh-CN"));
+        let mut bad = Config {
+            language: Some("fr".into()),
+            ..Config::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("language:")
+        );
     }
 }

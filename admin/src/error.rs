@@ -32,6 +32,10 @@ pub enum Error {
     /// No or bad credentials.
     #[error("unauthorized")]
     Unauthorized,
+    /// No or bad credentials, with what the client must do about it (e.g. "configure
+    /// `api_tokens`"), so a 401 is never a dead end.
+    #[error("{0}")]
+    AuthRequired(String),
     /// Credentials are fine but do not allow this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -40,7 +44,7 @@ pub enum Error {
     Config(String),
     /// The database failed.
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A migration failed.
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -70,7 +74,7 @@ impl Error {
             Self::Validation { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::AuthRequired(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Executor(_) => StatusCode::BAD_GATEWAY,
             Self::Config(_)
@@ -79,6 +83,26 @@ impl Error {
             | Self::Io(_)
             | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    /// A value the database refuses as too long is the client's mistake, not ours: XXL-JOB
+    /// 2.x databases keep narrow columns (e.g. `xxl_job_group.title VARCHAR(12)`), so the
+    /// limit is the database's and is reported as a validation error on that column.
+    fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &error
+            && db.code().as_deref() == Some("22001")
+        {
+            let column = db
+                .message()
+                .split('\'')
+                .nth(1)
+                .unwrap_or("value")
+                .to_string();
+            return Self::validation(column, "too long for this database's column");
+        }
+        Self::Database(error)
     }
 }
 
@@ -104,7 +128,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Validation { .. } => "validation",
         Error::NotFound(_) => "not_found",
         Error::Conflict(_) => "conflict",
-        Error::Unauthorized => "unauthorized",
+        Error::Unauthorized | Error::AuthRequired(_) => "unauthorized",
         Error::Forbidden(_) => "forbidden",
         Error::Executor(_) => "executor",
         _ => "internal",

@@ -8,14 +8,19 @@
 //! The data path reads top-down: `schedule` (scan → wheel) → `dispatch` (route → executor
 //! call) → `api` (callback) → `store` (log row).
 
+pub mod api;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod dispatch;
 pub mod error;
+pub mod monitor;
 pub mod schedule;
 pub mod server;
+pub mod service;
 pub mod store;
 pub mod time;
+pub mod web;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -3,6 +3,7 @@
 use clap::Parser;
 use jobwheel_admin::app::AppState;
 use jobwheel_admin::config::{Config, Flags};
+use jobwheel_executor::shutdown_signal;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -27,26 +28,4 @@ async fn main() -> anyhow::Result<()> {
     });
     jobwheel_admin::server::serve(state, listener, scheduler.stopped()).await?;
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }

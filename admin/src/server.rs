@@ -5,9 +5,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
 use crate::error::Result;
+use crate::monitor::registry::RegistryMonitor;
 
 /// Builds the router, every route nested under the configured context path.
 pub fn router(state: AppState) -> Router {
@@ -15,7 +17,9 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(state);
+        .with_state(state.clone())
+        .merge(crate::api::router(state.clone()))
+        .merge(crate::web::router(state));
     if context_path.is_empty() {
         routes
     } else {
@@ -55,10 +59,26 @@ pub async fn serve(
             "no access_token configured: executors and this admin will not authenticate each other; set JOBWHEEL_ACCESS_TOKEN in production"
         );
     }
+    if config.api_tokens.is_empty() {
+        tracing::warn!(
+            "no api_tokens configured: REST API v1 answers 401 to every call; set JOBWHEEL_API_TOKENS to enable it"
+        );
+    }
+    let loops = CancellationToken::new();
+    tokio::spawn(RegistryMonitor::new(state.clone()).run(loops.clone()));
+    crate::auth::users::ensure_first_admin(&*state.store).await?;
     let app = router(state);
     tracing::info!(address = %listener.local_addr()?, context_path = %config.context_path, "jobwheel admin listening");
+    // The peer address feeds the console's login rate limiter.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let stop_loops = loops.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stop_loops.cancel();
+    };
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
+    loops.cancel();
     Ok(())
 }

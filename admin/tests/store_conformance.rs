@@ -308,6 +308,36 @@ async fn jobs_round_trip_every_column() {
         };
         assert!(!s.update_job(&missing).await.unwrap(), "{db}");
 
+        // A guarded edit loses against a scan that moved the job since it was read.
+        let seen = s.get_job(id).await.unwrap().unwrap();
+        let mut edit = seen.clone();
+        edit.job_desc = "edited".into();
+        assert!(s.set_job_schedule(id, 1, 10, 20).await.unwrap(), "{db}");
+        assert!(
+            !s.update_job_guarded(&edit, seen.trigger_status, seen.trigger_next_time)
+                .await
+                .unwrap(),
+            "{db}: the scan moved it"
+        );
+        assert_eq!(
+            s.get_job(id).await.unwrap().unwrap().trigger_next_time,
+            20,
+            "{db}"
+        );
+        let seen = s.get_job(id).await.unwrap().unwrap();
+        let edit = JobInfo {
+            job_desc: "edited".into(),
+            ..seen.clone()
+        };
+        assert!(
+            s.update_job_guarded(&edit, seen.trigger_status, seen.trigger_next_time)
+                .await
+                .unwrap(),
+            "{db}: unchanged since read"
+        );
+        assert_eq!(s.get_job(id).await.unwrap().as_ref(), Some(&edit), "{db}");
+        s.update_job(&j).await.unwrap();
+
         assert!(s.set_job_schedule(id, 1, 5, 6).await.unwrap(), "{db}");
         let got = s.get_job(id).await.unwrap().unwrap();
         assert_eq!(
@@ -884,6 +914,16 @@ async fn a_database_created_by_xxl_job_2_4_is_adopted_unchanged() {
     .await
     .unwrap();
     assert_eq!(title_len, 12);
+    // …and a title that does not fit is the client's mistake, named, not a server error.
+    let mut long = group_fields("long-title-app");
+    long.title = "a title of twenty-four".into();
+    match store
+        .insert_group(&long, naive("2024-01-01 00:00:00"))
+        .await
+    {
+        Err(Error::Validation { field, .. }) => assert_eq!(field, "title"),
+        other => panic!("expected a validation error on title, got {other:?}"),
+    }
 
     // 2.4's registry key is not unique: the heartbeat upsert still keeps one row.
     let beat = heartbeat("xxl-job-executor-sample", "http://10.0.0.5:9999/");
@@ -956,7 +996,7 @@ async fn admins_starting_together_on_an_empty_database_do_not_break_each_other()
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(steps, 2, "each migration recorded once");
+    assert_eq!(steps, 3, "each migration recorded once");
     let (locks,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM xxl_job_lock WHERE lock_name = 'schedule_lock'")
             .fetch_one(&mut conn)

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use clap::Parser;
 use jobwheel_executor::protocol::ProtocolGeneration;
 
+use crate::handlers::{AllowList, Options};
+
 /// A sample executor: demo, sharding, http, command, failing and slow job handlers.
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -64,4 +66,18 @@ pub struct Args {
     /// Register `commandJobHandler`, which runs its param as a command line.
     #[arg(long, env = "JOBWHEEL_ENABLE_COMMAND")]
     pub enable_command: bool,
+    /// URL prefixes `httpJobHandler` may call, comma-separated (e.g.
+    /// http://reports.internal/api/), or `*` for any URL. Unset: it calls nothing.
+    #[arg(long, env = "JOBWHEEL_HTTP_ALLOW")]
+    pub http_allow: Option<AllowList>,
+}
+
+impl Args {
+    /// What the handlers may do, from these settings.
+    pub fn handler_options(&self) -> Options {
+        Options {
+            enable_command: self.enable_command,
+            http_allow: self.http_allow.clone().unwrap_or_default(),
+        }
+    }
 }

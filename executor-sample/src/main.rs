@@ -3,11 +3,9 @@
 //! Configure it with flags or environment variables (`--help` lists them), point it at an
 //! admin (Jobwheel or XXL-JOB 2.2–3.5), and create jobs with the handler names below.
 
-mod handlers;
-
 use clap::Parser;
-use jobwheel_executor::{Executor, JobLogLayer};
-use jobwheel_executor_sample::Args;
+use jobwheel_executor::{Executor, JobLogLayer, shutdown_signal};
+use jobwheel_executor_sample::{Args, register};
 use tracing_subscriber::prelude::*;
 
 #[tokio::main]
@@ -43,29 +41,12 @@ async fn main() -> anyhow::Result<()> {
     if let Some(protocol) = args.admin_protocol {
         builder = builder.admin_protocol(protocol);
     }
-    let executor = handlers::register(builder, args.enable_command).build()?;
+    let options = args.handler_options();
+    if options.enable_command {
+        tracing::warn!("commandJobHandler is on: whoever can create jobs can run commands here");
+    }
+    tracing::info!("httpJobHandler may call: {}", options.http_allow);
+    let executor = register(builder, options).build()?;
     executor.run(shutdown_signal()).await?;
     Ok(())
-}
-
-/// Ctrl-C, or SIGTERM (what `docker stop` and Kubernetes send).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
 }

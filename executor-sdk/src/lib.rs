@@ -40,6 +40,11 @@
 //!   answers, so none is lost across outages and restarts;
 //! * keeps itself registered with a heartbeat and deregisters on shutdown.
 //!
+//! ## Testing handlers
+//! With the `testing` cargo feature (for dev-dependencies), [`testing::TestRun`] builds the
+//! [`JobContext`] of a simulated run, with its log in a temporary directory, so a handler can be
+//! unit-tested without an admin or a server, and its log read back.
+//!
 //! ## Security
 //! The access token is what stands between the network and your jobs. Unlike XXL-JOB, a
 //! configured token is always checked, and running without one is warned about at start.
@@ -62,6 +67,9 @@ pub mod protocol;
 mod registry;
 mod runner;
 mod server;
+mod signal;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tracing_layer;
 
 pub use config::{DEFAULT_PORT, ExecutorBuilder, Timings};
@@ -70,4 +78,5 @@ pub use error::{Error, Result};
 pub use executor::{BoundExecutor, Executor};
 pub use handler::JobHandler;
 pub use server::MAX_REQUEST_BYTES;
+pub use signal::shutdown_signal;
 pub use tracing_layer::JobLogLayer;

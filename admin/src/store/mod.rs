@@ -105,6 +105,17 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_job(&self, job: &JobInfo) -> Result<i32>;
     /// Writes every column of `job` (by `job.id`); false when it does not exist.
     async fn update_job(&self, job: &JobInfo) -> Result<bool>;
+    /// Writes every column of `job` only while its schedule state is still the one the
+    /// caller read (`trigger_status = seen_status AND trigger_next_time = seen_next`): an
+    /// edit must not write back a `trigger_next_time` that a scan advanced meanwhile, which
+    /// would fire that occurrence twice. False when the job is gone or was moved; re-read
+    /// and retry.
+    async fn update_job_guarded(
+        &self,
+        job: &JobInfo,
+        seen_status: i8,
+        seen_next: i64,
+    ) -> Result<bool>;
     /// Deletes a job with its logs and GLUE history; false when it does not exist.
     async fn delete_job(&self, id: i32) -> Result<bool>;
     /// Sets `trigger_status`, `trigger_last_time`, `trigger_next_time` (start/stop).
@@ -157,4 +168,24 @@ pub trait Store: Send + Sync + 'static {
     async fn get_log(&self, id: i64) -> Result<Option<JobLog>>;
     /// Logs matching `filter`, newest first, and the total count.
     async fn list_logs(&self, filter: &LogFilter, page: Page) -> Result<(Vec<JobLog>, i64)>;
+
+    // ---- console users ---------------------------------------------------------------
+
+    /// One user.
+    async fn get_user(&self, id: i32) -> Result<Option<User>>;
+    /// The user of a username (exact match).
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<User>>;
+    /// Users matching `filter`, ordered by username, and the total count.
+    async fn list_users(&self, filter: &UserFilter, page: Page) -> Result<(Vec<User>, i64)>;
+    /// Inserts a user; a taken username is [`crate::Error::Conflict`].
+    async fn insert_user(&self, user: &NewUser) -> Result<i32>;
+    /// Sets a user's role and permission; false when it does not exist.
+    async fn update_user(&self, id: i32, role: i8, permission: Option<&str>) -> Result<bool>;
+    /// Deletes a user; false when it does not exist.
+    async fn delete_user(&self, id: i32) -> Result<bool>;
+    /// Replaces a user's password hash and session signature together, so a new password
+    /// ends every session of the old one; false when the user does not exist.
+    async fn set_user_password(&self, id: i32, hash: &str, token: Option<&str>) -> Result<bool>;
+    /// Sets (login) or clears (logout) a user's session signature.
+    async fn set_user_token(&self, id: i32, token: Option<&str>) -> Result<bool>;
 }

@@ -394,3 +394,88 @@ pub struct LogFilter {
     /// `trigger_time <= to`.
     pub to: Option<NaiveDateTime>,
 }
+
+/// `xxl_job_user.role`: what a console user may do.
+pub const ROLE_NORMAL: i8 = 0;
+/// `xxl_job_user.role` of administrators: everything, every group.
+pub const ROLE_ADMIN: i8 = 1;
+
+/// A console user (`xxl_job_user`).
+#[derive(Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct User {
+    /// `id`.
+    pub id: i32,
+    /// `username`: unique.
+    pub username: String,
+    /// `password`: an argon2 PHC string, or a legacy XXL-JOB MD5/SHA-256 hex digest.
+    #[serde(skip)]
+    pub password: String,
+    /// `token`: the signature every session of this user carries (XXL-JOB 3.2+); `None`
+    /// means no session is valid.
+    #[serde(skip)]
+    pub token: Option<String>,
+    /// `role`: [`ROLE_NORMAL`] or [`ROLE_ADMIN`].
+    pub role: i8,
+    /// `permission`: comma-separated group ids a normal user may see and operate.
+    pub permission: Option<String>,
+}
+
+impl std::fmt::Debug for User {
+    // Hashes and session signatures stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("permission", &self.permission)
+            .finish_non_exhaustive()
+    }
+}
+
+impl User {
+    /// Administrators see and do everything.
+    pub fn is_admin(&self) -> bool {
+        self.role == ROLE_ADMIN
+    }
+
+    /// The group ids of `permission` (unreadable entries are ignored).
+    pub fn group_ids(&self) -> Vec<i32> {
+        parse_permission(self.permission.as_deref())
+    }
+
+    /// Whether this user may see and operate group `group_id`.
+    pub fn may_access_group(&self, group_id: i32) -> bool {
+        self.is_admin() || self.group_ids().contains(&group_id)
+    }
+}
+
+/// Parses XXL-JOB's `permission` column: comma-separated group ids.
+pub fn parse_permission(permission: Option<&str>) -> Vec<i32> {
+    permission
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .collect()
+}
+
+/// A user to insert.
+#[derive(Clone, PartialEq, Default)]
+pub struct NewUser {
+    /// `username`.
+    pub username: String,
+    /// `password`: already hashed.
+    pub password: String,
+    /// `role`.
+    pub role: i8,
+    /// `permission`.
+    pub permission: Option<String>,
+}
+
+/// Filters of the user list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserFilter {
+    /// `username` contains.
+    pub username: Option<String>,
+    /// `role` equals.
+    pub role: Option<i8>,
+}

@@ -41,6 +41,11 @@ impl Dialect for MySql {
             name: "0002_jobwheel_columns.sql",
             sql: include_str!("../../../migrations/mysql/0002_jobwheel_columns.sql"),
         },
+        Migration {
+            version: 3,
+            name: "0003_user_token.sql",
+            sql: include_str!("../../../migrations/mysql/0003_user_token.sql"),
+        },
     ];
 
     fn rows_affected(result: &MySqlQueryResult) -> u64 {

@@ -11,6 +11,7 @@ use sqlx::query_builder::Separated;
 use super::bind::{Binder, Value};
 use super::model::{
     FireState, GroupFilter, JobFilter, JobInfo, LogFilter, LogStatus, NewLog, ScheduleUpdate,
+    UserFilter,
 };
 
 pub(crate) const GROUP_COLUMNS: &str = "SELECT id, app_name, title, address_type, address_list, \
@@ -27,6 +28,9 @@ pub(crate) const LOG_COLUMNS: &str = "SELECT id, job_group, job_id, executor_add
      executor_handler, executor_param, executor_sharding_param, executor_fail_retry_count, \
      trigger_time, trigger_code, trigger_msg, handle_time, handle_code, handle_msg, \
      alarm_status, jobwheel_fire_at, jobwheel_fire_state, jobwheel_trigger_type FROM xxl_job_log";
+
+pub(crate) const USER_COLUMNS: &str =
+    "SELECT id, username, password, token, role, permission FROM xxl_job_user";
 
 pub(crate) const REGISTRY_COLUMNS: &str =
     "SELECT id, registry_group, registry_key, registry_value, update_time FROM xxl_job_registry";
@@ -158,6 +162,15 @@ pub(crate) fn log_conds(filter: &LogFilter) -> Vec<Cond> {
     }
     if let Some(to) = filter.to {
         conds.push(Cond::To("trigger_time", seconds(to)));
+    }
+    conds
+}
+
+pub(crate) fn user_conds(filter: &UserFilter) -> Vec<Cond> {
+    let mut conds = Vec::new();
+    contains(&mut conds, "username", &filter.username);
+    if let Some(role) = filter.role {
+        conds.push(Cond::Eq("role", role.into()));
     }
     conds
 }

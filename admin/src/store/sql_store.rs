@@ -36,7 +36,7 @@ impl<DB: Dialect> SqlStore<DB> {
 fn conflict(what: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
     move |error| match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(what()),
-        _ => Error::Database(error),
+        _ => Error::from(error),
     }
 }
 
@@ -57,6 +57,7 @@ where
     for<'r> JobInfo: FromRow<'r, DB::Row>,
     for<'r> JobLog: FromRow<'r, DB::Row>,
     for<'r> RegistryRow: FromRow<'r, DB::Row>,
+    for<'r> User: FromRow<'r, DB::Row>,
 {
     async fn ping(&self) -> Result<()> {
         // Reachable *and* migrated: the readiness probe's two conditions in one query.
@@ -321,6 +322,24 @@ where
         Ok(DB::rows_affected(&result) > 0)
     }
 
+    async fn update_job_guarded(
+        &self,
+        job: &JobInfo,
+        seen_status: i8,
+        seen_next: i64,
+    ) -> Result<bool> {
+        let mut qb = QueryBuilder::<DB>::new("UPDATE xxl_job_info SET ");
+        sql::push_job_values(&mut qb, job, true);
+        qb.push(" WHERE id = ");
+        DB::push(&mut qb, job.id.into());
+        qb.push(" AND trigger_status = ");
+        DB::push(&mut qb, seen_status.into());
+        qb.push(" AND trigger_next_time = ");
+        DB::push(&mut qb, seen_next.into());
+        let result = qb.build().execute(&self.pool).await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
     async fn delete_job(&self, id: i32) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let deleted = async {
@@ -489,6 +508,88 @@ where
             page,
         )
         .await
+    }
+
+    // ---- console users ---------------------------------------------------------------
+
+    async fn get_user(&self, id: i32) -> Result<Option<User>> {
+        self.by_id(sql::USER_COLUMNS, id.into()).await
+    }
+
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let user = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE username = ?",
+            sql::USER_COLUMNS
+        )))
+        .arg(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(user)
+    }
+
+    async fn list_users(&self, filter: &UserFilter, page: Page) -> Result<(Vec<User>, i64)> {
+        self.list(
+            sql::USER_COLUMNS,
+            "xxl_job_user",
+            &sql::user_conds(filter),
+            "username, id",
+            page,
+        )
+        .await
+    }
+
+    async fn insert_user(&self, user: &NewUser) -> Result<i32> {
+        let result = sqlx::query(
+            "INSERT INTO xxl_job_user (username, password, role, permission) VALUES (?, ?, ?, ?)",
+        )
+        .arg(user.username.as_str())
+        .arg(user.password.as_str())
+        .arg(user.role)
+        .arg(user.permission.as_deref())
+        .execute(&self.pool)
+        .await
+        .map_err(conflict(|| {
+            format!("username `{}` is taken", user.username)
+        }))?;
+        i32::try_from(DB::last_insert_id(&result))
+            .map_err(|_| Error::Internal("user id out of range".into()))
+    }
+
+    async fn update_user(&self, id: i32, role: i8, permission: Option<&str>) -> Result<bool> {
+        let result = sqlx::query("UPDATE xxl_job_user SET role = ?, permission = ? WHERE id = ?")
+            .arg(role)
+            .arg(permission)
+            .arg(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    async fn delete_user(&self, id: i32) -> Result<bool> {
+        let result = sqlx::query("DELETE FROM xxl_job_user WHERE id = ?")
+            .arg(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    async fn set_user_password(&self, id: i32, hash: &str, token: Option<&str>) -> Result<bool> {
+        let result = sqlx::query("UPDATE xxl_job_user SET password = ?, token = ? WHERE id = ?")
+            .arg(hash)
+            .arg(token)
+            .arg(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    async fn set_user_token(&self, id: i32, token: Option<&str>) -> Result<bool> {
+        let result = sqlx::query("UPDATE xxl_job_user SET token = ? WHERE id = ?")
+            .arg(token)
+            .arg(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&result) > 0)
     }
 }
 

@@ -44,6 +44,11 @@ impl Dialect for Sqlite {
             name: "0002_jobwheel_columns.sql",
             sql: include_str!("../../../migrations/sqlite/0002_jobwheel_columns.sql"),
         },
+        Migration {
+            version: 3,
+            name: "0003_user_token.sql",
+            sql: include_str!("../../../migrations/sqlite/0003_user_token.sql"),
+        },
     ];
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {

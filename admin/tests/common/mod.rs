@@ -8,6 +8,7 @@
 //! they are an hour old.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod executor;
 
 use std::sync::Arc;

@@ -1,0 +1,152 @@
+//! Extractors whose rejections go through [`crate::Error`].
+//!
+//! axum's own `Json`, `Query` and `Path` answer a client mistake with plain text (or a 415 /
+//! 422) in their own words. REST v1 promises one error shape, a 400
+//! `{"error":"validation","field":…,"message":…}` that names what to fix, so these wrappers
+//! parse with `serde_path_to_error` (which knows the offending key) and convert once.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+
+/// A JSON object request body. Unlike `axum::Json` it does not insist on a `Content-Type`
+/// header (curl users forget it), and a bad body names the offending field.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let OptionalJson(value) = OptionalJson::from_request(req, state).await?;
+        value
+            .map(ApiJson)
+            .ok_or_else(|| Error::validation("body", "a JSON body is required"))
+    }
+}
+
+/// Like [`ApiJson`], for requests whose body may be left out (`None`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| Error::validation("body", e.body_text()))?;
+        // serde reads a struct from an array too, which would name a field "[1]".
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => Ok(OptionalJson(None)),
+            Some(b'{') => parse_json(&bytes).map(|v| OptionalJson(Some(v))),
+            Some(_) => Err(Error::validation("body", "expected a JSON object")),
+        }
+    }
+}
+
+/// Parses a JSON body; errors name the JSON path of the bad value (`"body"` for syntax).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::validation("body", "a JSON body is required"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = field_of(e.path(), &e.inner().to_string());
+        json_error(field, e.into_inner())
+    })?;
+    de.end().map_err(|e| json_error("body".to_string(), e))?;
+    Ok(value)
+}
+
+fn json_error(field: String, inner: serde_json::Error) -> Error {
+    let message = if inner.is_syntax() || inner.is_eof() {
+        format!("malformed JSON: {inner}")
+    } else {
+        strip_position(&inner.to_string())
+    };
+    Error::validation(field, message)
+}
+
+/// Query parameters. Unknown parameters are refused rather than ignored, so a misspelt
+/// filter does not silently return everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let message = e.inner().to_string();
+                let field = match field_of(e.path(), &message) {
+                    f if f == "body" => "query".to_string(),
+                    f => f,
+                };
+                Error::validation(field, message)
+            })
+    }
+}
+
+/// A numeric id in the path, e.g. `/jobs/{id}`.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiId<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiId<T>
+where
+    S: Send + Sync,
+    T: std::str::FromStr + Send,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| Error::validation("id", e.body_text()))?;
+        raw.parse::<T>()
+            .map(ApiId)
+            .map_err(|_| Error::validation("id", format!("`{raw}` is not a valid id")))
+    }
+}
+
+/// `a.b[0]` → `"a.b[0]"`. serde reports a missing field at its parent, so for the root the
+/// name comes from the message ("missing field `conf`"); any other root problem → `"body"`.
+fn field_of(path: &serde_path_to_error::Path, message: &str) -> String {
+    match path.to_string() {
+        p if p == "." || p == "?" || p.is_empty() => message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .unwrap_or("body")
+            .to_string(),
+        p => p,
+    }
+}
+
+/// serde_json appends " at line 1 column 42", which means nothing to a caller who did not
+/// write the JSON by hand; the field name says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,246 @@
+//! The console's two languages: English and Simplified Chinese, one table keyed by message
+//! id. The configured `language` wins; otherwise the browser's `Accept-Language` chooses.
+//!
+//! A message missing from the table shows its id, and a test checks that every id the
+//! templates use is in the table, so a typo cannot ship silently.
+
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT_LANGUAGE;
+
+/// A console language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Simplified Chinese.
+    ZhCn,
+}
+
+impl Lang {
+    /// The configured language, or the first one the browser accepts that we speak.
+    pub fn choose(configured: Option<&str>, headers: &HeaderMap) -> Self {
+        match configured {
+            Some("zh-CN") => return Self::ZhCn,
+            Some("en") => return Self::En,
+            _ => {}
+        }
+        let accepted = headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        Self::from_accept_language(accepted)
+    }
+
+    /// Reads `Accept-Language` in order of preference (`q` weights, ties keep their order).
+    pub fn from_accept_language(header: &str) -> Self {
+        let mut ranges: Vec<(f32, usize, &str)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(1.0);
+                (!tag.is_empty()).then_some((q, i, tag))
+            })
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (q, _, tag) in ranges {
+            let tag = tag.to_ascii_lowercase();
+            if q <= 0.0 {
+                continue;
+            }
+            if tag.starts_with("zh") {
+                return Self::ZhCn;
+            }
+            if tag.starts_with("en") {
+                return Self::En;
+            }
+        }
+        Self::En
+    }
+
+    /// The `lang` attribute of the page.
+    pub fn html_tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The message `id` in this language (the id itself when unknown).
+    pub fn t(self, id: &str) -> &str {
+        match MESSAGES.iter().find(|(key, _, _)| *key == id) {
+            Some((_, en, zh)) => match self {
+                Self::En => en,
+                Self::ZhCn => zh,
+            },
+            None => {
+                tracing::debug!(id, "missing console message");
+                id
+            }
+        }
+    }
+}
+
+/// Message id, English, Simplified Chinese.
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    ("app.name", "Jobwheel", "Jobwheel"),
+    ("nav.dashboard", "Dashboard", "运行报表"),
+    ("nav.jobs", "Jobs", "任务管理"),
+    ("nav.logs", "Logs", "调度日志"),
+    ("nav.groups", "Executor groups", "执行器管理"),
+    ("nav.users", "Users", "用户管理"),
+    ("nav.help", "Help", "使用教程"),
+    ("nav.account", "Account", "账户"),
+    ("nav.logout", "Log out", "注销"),
+    ("login.title", "Sign in", "登录"),
+    ("login.username", "Username", "账号"),
+    ("login.password", "Password", "密码"),
+    ("login.submit", "Sign in", "登录"),
+    (
+        "login.hint",
+        "On first start the admin password is printed once in the admin's output.",
+        "首次启动时，admin 的密码会在控制台输出中打印一次。",
+    ),
+    ("account.title", "Account", "账户"),
+    ("account.change_password", "Change password", "修改密码"),
+    ("account.old_password", "Current password", "当前密码"),
+    ("account.new_password", "New password", "新密码"),
+    (
+        "account.saved",
+        "Password changed. Your other sessions have ended.",
+        "密码已修改，其他会话已退出。",
+    ),
+    ("account.role", "Role", "角色"),
+    ("common.save", "Save", "保存"),
+    ("common.cancel", "Cancel", "取消"),
+    ("common.edit", "Edit", "编辑"),
+    ("common.delete", "Delete", "删除"),
+    ("common.add", "Add", "新增"),
+    ("common.search", "Search", "搜索"),
+    ("common.actions", "Actions", "操作"),
+    ("common.empty", "Nothing here yet.", "暂无数据。"),
+    (
+        "common.confirm_delete",
+        "Delete this for good?",
+        "确定删除吗？此操作无法撤销。",
+    ),
+    ("common.prev", "Previous", "上一页"),
+    ("common.next", "Next", "下一页"),
+    ("common.total", "Total", "总数"),
+    ("common.back", "Back", "返回"),
+    ("common.all", "All", "全部"),
+    ("role.admin", "Administrator", "管理员"),
+    ("role.normal", "User", "普通用户"),
+    ("dashboard.jobs", "Jobs", "任务数量"),
+    ("dashboard.triggers", "Triggers", "调度次数"),
+    ("dashboard.success", "Succeeded", "成功"),
+    ("dashboard.failed", "Failed", "失败"),
+    ("dashboard.running", "Running", "进行中"),
+    ("dashboard.executors", "Online executors", "在线执行器"),
+    ("dashboard.chart", "Triggers per day", "每日调度"),
+    ("dashboard.days7", "7 days", "近 7 天"),
+    ("dashboard.days30", "30 days", "近 30 天"),
+    ("users.title", "Users", "用户管理"),
+    ("users.new", "New user", "新增用户"),
+    ("users.edit", "Edit user", "编辑用户"),
+    ("users.username", "Username", "账号"),
+    ("users.password", "Password", "密码"),
+    (
+        "users.password_keep",
+        "Leave blank to keep the current password",
+        "留空则不修改密码",
+    ),
+    ("users.role", "Role", "角色"),
+    (
+        "users.groups",
+        "Executor groups this user may operate",
+        "可操作的执行器",
+    ),
+    (
+        "users.no_groups",
+        "No executor group exists yet.",
+        "尚无执行器。",
+    ),
+    ("users.you", "you", "当前用户"),
+    ("jobs.preview", "Next fire times", "下次执行时间"),
+    (
+        "jobs.preview_none",
+        "No upcoming fire times.",
+        "没有下次执行时间。",
+    ),
+    ("help.title", "Help", "使用教程"),
+    (
+        "help.body",
+        "Jobwheel schedules jobs on executors that speak the XXL-JOB protocol. Register an executor group, add a job with a cron expression, start it, and follow its runs under Logs.",
+        "Jobwheel 通过 XXL-JOB 协议把任务调度到执行器上。先注册执行器，再新增带 Cron 表达式的任务并启动，然后在调度日志中查看运行情况。",
+    ),
+    ("help.cron_tester", "Try a schedule", "调度表达式测试"),
+    (
+        "help.tz_placeholder",
+        "Time zone (blank: the admin's)",
+        "时区（留空为调度中心时区）",
+    ),
+    ("error.title", "Something went wrong", "出错了"),
+    (
+        "error.forbidden",
+        "You are not allowed to do this.",
+        "没有权限执行此操作。",
+    ),
+    ("error.not_found", "Not found.", "未找到。"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_wins_then_the_browsers_preference() {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.8".parse().unwrap());
+        assert_eq!(Lang::choose(None, &headers), Lang::ZhCn);
+        assert_eq!(Lang::choose(Some("en"), &headers), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language("fr, en;q=0.5, zh;q=0.4"),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_accept_language("en;q=0.1, zh-TW;q=0.9"),
+            Lang::ZhCn
+        );
+        assert_eq!(Lang::from_accept_language("zh;q=0, de"), Lang::En);
+        assert_eq!(Lang::from_accept_language(""), Lang::En);
+    }
+
+    #[test]
+    fn ids_are_unique_and_translated() {
+        let mut seen = std::collections::HashSet::new();
+        for (id, en, zh) in MESSAGES {
+            assert!(seen.insert(id), "duplicate message id {id}");
+            assert!(!en.is_empty() && !zh.is_empty(), "{id}");
+        }
+        assert_eq!(Lang::ZhCn.t("nav.jobs"), "任务管理");
+        assert_eq!(Lang::En.t("no.such.id"), "no.such.id");
+    }
+
+    /// Every `t("…")` in a template names a message of the table.
+    #[test]
+    fn every_message_the_templates_use_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let ids: std::collections::HashSet<&str> = MESSAGES.iter().map(|m| m.0).collect();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for piece in text.split(".t(\"").skip(1) {
+                let id = piece.split('"').next().unwrap();
+                assert!(ids.contains(id), "template uses unknown message `{id}`");
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "templates use the table ({checked} uses)");
+    }
+}

@@ -1,0 +1,73 @@
+//! The web console: server-rendered pages (askama), embedded static assets, a little
+//! JavaScript where it helps (live cron preview, confirmations).
+//!
+//! Handlers are thin: they parse a form, call the same domain functions REST v1 calls (and
+//! [`crate::auth`] for accounts), and render a template. Every page checks the user's role
+//! and groups on the server; the menu only hides what the server refuses anyway. Every
+//! request that changes state passes the CSRF check ([`crate::auth::csrf`]) first.
+
+mod assets;
+pub mod context;
+pub mod error;
+pub mod i18n;
+mod pages;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::Key;
+
+use crate::app::AppState;
+use crate::auth::{Auth, CookieSettings, csrf};
+
+/// The console's state: the admin's shared state plus the session machinery.
+#[derive(Clone)]
+pub struct WebState {
+    /// Store, config, time zone.
+    pub app: AppState,
+    /// Cookie key, login limiter.
+    pub auth: Auth,
+}
+
+impl FromRef<WebState> for Key {
+    fn from_ref(state: &WebState) -> Self {
+        state.auth.cookies.key.clone()
+    }
+}
+
+impl FromRef<WebState> for CookieSettings {
+    fn from_ref(state: &WebState) -> Self {
+        state.auth.cookies.clone()
+    }
+}
+
+/// The console's routes (not yet under the context path: the caller nests them), with the
+/// CSRF check in front of every state-changing request.
+pub fn router(state: AppState) -> Router {
+    let auth = Auth::from_config(&state.config);
+    router_with(WebState { app: state, auth })
+}
+
+/// [`router`] over an existing [`Auth`] (tests share one key between two routers).
+pub fn router_with(state: WebState) -> Router {
+    Router::new()
+        .route("/", get(pages::dashboard::home))
+        .route("/login", get(pages::login::form).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/dashboard", get(pages::dashboard::page))
+        .route("/account", get(pages::account::page))
+        .route("/account/password", post(pages::account::change_password))
+        .route("/users", get(pages::users::list).post(pages::users::create))
+        .route("/users/new", get(pages::users::new_form))
+        .route("/users/{id}", post(pages::users::update))
+        .route("/users/{id}/edit", get(pages::users::edit_form))
+        .route("/users/{id}/delete", post(pages::users::delete))
+        .route("/help", get(pages::help::page))
+        .route("/console/schedule-preview", get(pages::preview::schedule))
+        .route("/static/{*path}", get(assets::serve))
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.cookies.clone(),
+            csrf::require_token,
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,80 @@
+// Jobwheel console: progressive enhancement only. Every page works without this file; with
+// it, destructive forms ask first and the job form previews its next fire times live.
+(function () {
+  "use strict";
+  var meta = function (name) {
+    var el = document.querySelector('meta[name="' + name + '"]');
+    return el ? el.getAttribute("content") : "";
+  };
+  var base = meta("base-path");
+
+  // Forms marked data-confirm ask before they submit (deletes, stops).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  // Live schedule preview: [data-preview] holds the output; it reads the inputs named in
+  // data-type / data-conf / data-tz and asks the server (the scheduler's own code) for the
+  // next fire times as the user types.
+  function wirePreview(box) {
+    var type = document.getElementById(box.getAttribute("data-type"));
+    var conf = document.getElementById(box.getAttribute("data-conf"));
+    var tz = document.getElementById(box.getAttribute("data-tz"));
+    var timer = null;
+    var seq = 0;
+    function refresh() {
+      var mine = ++seq;
+      var query = "type=" + encodeURIComponent(type ? type.value : "CRON") +
+        "&conf=" + encodeURIComponent(conf ? conf.value : "") +
+        "&tz=" + encodeURIComponent(tz ? tz.value : "");
+      fetch(base + "/console/schedule-preview?" + query, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (mine !== seq) { return; }
+          box.textContent = "";
+          box.classList.toggle("invalid", !!data.error);
+          if (data.error) {
+            box.textContent = data.error;
+            return;
+          }
+          if (!data.times.length) {
+            box.textContent = box.getAttribute("data-none") || "—";
+            return;
+          }
+          data.times.forEach(function (t) {
+            var line = document.createElement("div");
+            line.className = "preview-time";
+            line.textContent = t + "  (" + data.tz + ")";
+            box.appendChild(line);
+          });
+        })
+        .catch(function () { /* offline or logged out: keep the last preview */ });
+    }
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 250);
+    }
+    [type, conf, tz].forEach(function (el) {
+      if (el) { el.addEventListener("input", later); el.addEventListener("change", later); }
+    });
+    refresh();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-preview]"), wirePreview);
+  });
+
+  // For scripts that change state: fetch with the CSRF header.
+  window.jobwheelPost = function (url, body) {
+    return fetch(base + url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "x-csrf-token": meta("csrf-token"), "content-type": "application/x-www-form-urlencoded" },
+      body: body || ""
+    });
+  };
+})();
