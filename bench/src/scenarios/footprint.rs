@@ -62,6 +62,24 @@ pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
         report.add(
             NAME,
             subject,
+            "restart to /readyz (median)",
+            percentile(&restart, 50.0),
+            "ms",
+            Target::AtMost(500.0),
+            "same database, already migrated",
+        );
+        report.add(
+            NAME,
+            subject,
+            "restart to /readyz (max)",
+            percentile(&restart, 100.0),
+            "ms",
+            Target::AtMost(500.0),
+            "",
+        );
+        report.add(
+            NAME,
+            subject,
             "admin RSS idle",
             idle_rss,
             "MiB",
