@@ -78,8 +78,8 @@ pub struct Opts {
     /// Seconds of each lateness run (default 60; 3 with --smoke).
     #[arg(long)]
     pub lateness_secs: Option<u64>,
-    /// Jobs offered to the throughput scenario, each firing once a second (default 3000; 100
-    /// with --smoke).
+    /// Jobs offered to the throughput scenario, each firing once a second (default 2000, the
+    /// target; 100 with --smoke); the peer admin scenario runs 1000 and 2000 unless set.
     #[arg(long)]
     pub rate: Option<i64>,
     /// Write the table to this file too.

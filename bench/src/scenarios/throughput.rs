@@ -50,7 +50,7 @@ async fn counts(load: &Load, mariadb: Option<u32>) -> Result<Counts> {
 
 /// Runs the throughput scenario on every chosen database with 1, 4 and 16 executors.
 pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
-    let offered: i64 = opts.rate.unwrap_or(pick(opts, 3000, 100));
+    let offered: i64 = opts.rate.unwrap_or(pick(opts, 2000, 100));
     let measure = window(opts, 10, 2);
     let warmup_ms = pick(opts, 3000, 1000);
     let fleets: &[usize] = pick(opts, &[1, 4, 16], &[2]);
