@@ -23,14 +23,16 @@ COPY Cargo.toml Cargo.lock ./
 COPY admin/Cargo.toml admin/
 COPY executor-sdk/Cargo.toml executor-sdk/
 COPY executor-sample/Cargo.toml executor-sample/
+COPY bench/Cargo.toml bench/
 RUN set -eux; \
     for crate in admin executor-sdk executor-sample; do \
         mkdir -p "$crate/src"; : > "$crate/src/lib.rs"; \
     done; \
     echo 'fn main() {}' > admin/src/main.rs; \
     echo 'fn main() {}' > executor-sample/src/main.rs; \
+    mkdir -p bench/src; echo 'fn main() {}' > bench/src/main.rs; \
     cargo build --release --locked -p jobwheel-admin -p jobwheel-executor-sample; \
-    rm -rf admin/src executor-sdk/src executor-sample/src
+    rm -rf admin/src executor-sdk/src executor-sample/src bench/src
 
 # 2. Our sources (see .dockerignore). The copied files may be older than the stand-ins'
 #    build, so touch them: cargo must rebuild our crates, and only ours.

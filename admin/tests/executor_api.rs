@@ -151,6 +151,31 @@ async fn executors_register_and_become_routable(store: Arc<dyn Store>) {
         .expect("monitor task");
 }
 
+/// A busy executor reports many results in one batch: every run of the batch is completed
+/// (the admin writes them side by side), each with its own result.
+async fn a_large_callback_batch_completes_every_run(store: Arc<dyn Store>) {
+    let app = TestApp::start(store.clone(), |_| {}).await;
+    let group = create_group(&app, json!({"appname": "batch-app", "title": "Batch"})).await;
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        ids.push(running_log(&store, &app, group, 1).await);
+    }
+    let batch: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({"logId": id, "logDateTim": now_ms(), "handleCode": 200 + i % 2 * 300, "handleMsg": format!("run {i}")}))
+        .collect();
+    assert_eq!(call(app.executor("callback", &json!(batch))).await, SUCCESS);
+    for (i, id) in ids.iter().enumerate() {
+        let log = store.get_log(*id).await.expect("get").expect("log");
+        let expected = (200 + i as i32 % 2 * 300, format!("run {i}"));
+        assert_eq!(
+            (log.handle_code, log.handle_msg.unwrap_or_default()),
+            expected
+        );
+    }
+}
+
 /// Results arrive as a 2.x array (`logDateTim`), a 2.2 `executeResult`, and a 3.5
 /// `{callbackList}`; each completes its run once, and a repeat is ignored.
 async fn callbacks_in_every_shape_complete_a_run_once(store: Arc<dyn Store>) {
@@ -348,5 +373,6 @@ on_every_store!(
     the_address_list_follows_beats_and_removals_at_once,
     executors_register_and_become_routable,
     callbacks_in_every_shape_complete_a_run_once,
+    a_large_callback_batch_completes_every_run,
     protocol_refusals,
 );

@@ -479,7 +479,11 @@ async fn a_scan_plans_due_jobs_and_records_their_fires() {
             })
             .await
             .unwrap();
-        assert_eq!(seen, [due, also_due], "{db}: enabled, due, ordered by id");
+        assert_eq!(
+            seen,
+            [due, also_due],
+            "{db}: enabled, due, most urgent first"
+        );
         assert_eq!(fires.len(), 2, "{db}");
         assert_eq!((fires[0].job_id, fires[0].fire_at), (due, 1_000), "{db}");
         assert_eq!(
@@ -528,6 +532,24 @@ async fn a_scan_plans_due_jobs_and_records_their_fires() {
         .await
         .unwrap();
         assert_eq!(count, 1, "{db}: limit");
+    }
+}
+
+#[tokio::test]
+async fn a_scan_over_its_limit_reads_the_most_urgent_jobs_first() {
+    for (db, s) in each_store().await {
+        // More jobs due than one scan reads: the low id already planned ahead must not
+        // shadow the higher id that is due first (else it starves scan after scan).
+        let planned_ahead = s.insert_job(&job(1, "planned ahead", 4_000)).await.unwrap();
+        let overdue = s.insert_job(&job(1, "overdue", 1_000)).await.unwrap();
+        let mut seen = Vec::new();
+        s.schedule_scan(5_000, 1, &mut |jobs: Vec<JobInfo>| {
+            seen = jobs.iter().map(|j| j.id).collect();
+            ScanPlan::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(seen, [overdue], "{db}: not {planned_ahead}");
     }
 }
 

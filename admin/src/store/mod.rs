@@ -126,7 +126,9 @@ pub trait Store: Send + Sync + 'static {
     /// One scheduling pass under the cluster lock, in one short transaction:
     /// take the lock (`SELECT … FROM xxl_job_lock WHERE lock_name='schedule_lock' FOR UPDATE`
     /// on MySQL; the single-writer transaction on SQLite), read up to `limit` enabled jobs
-    /// with `trigger_next_time <= window_end` ordered by id, hand them to `plan`, write the
+    /// with `trigger_next_time <= window_end`, most urgent first (`trigger_next_time`, then
+    /// id: ordering by id alone would re-read the same lowest ids every scan once more jobs
+    /// are due than `limit`, and starve the rest), hand them to `plan`, write the
     /// plan's schedule updates (only where `trigger_status=1` still holds) and insert its
     /// fires as `Pending` log rows, then commit. Returns the recorded fires with their ids.
     ///

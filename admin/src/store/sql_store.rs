@@ -390,7 +390,8 @@ where
             self.lock_schedule(&mut tx).await?;
             crate::observe::series::scan_lock_waited(waiting.elapsed());
             let jobs: Vec<JobInfo> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{} WHERE trigger_status = 1 AND trigger_next_time <= ? ORDER BY id LIMIT ?",
+                "{} WHERE trigger_status = 1 AND trigger_next_time <= ? \
+                 ORDER BY trigger_next_time, id LIMIT ?",
                 sql::JOB_COLUMNS
             )))
             .arg(window_end)

@@ -1,0 +1,129 @@
+//! Jobwheel SDK executors for the scenarios: a no-op handler that counts runs and, for the
+//! lateness scenario, records when each run started against when it was scheduled.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::Result;
+use jobwheel_admin::time::now_ms;
+use jobwheel_executor::Executor;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::admin::TOKEN;
+
+/// The handler name the benchmark's jobs call.
+pub const HANDLER: &str = "noop";
+
+/// One run as the handler saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    /// The job.
+    pub job_id: i32,
+    /// Scheduled instant (`logDateTime`), epoch ms.
+    pub scheduled: i64,
+    /// When the handler started, epoch ms.
+    pub started: i64,
+}
+
+/// What every executor of a set saw.
+#[derive(Default)]
+pub struct Recorder {
+    runs: AtomicU64,
+    record: bool,
+    seen: Mutex<Vec<Run>>,
+}
+
+impl Recorder {
+    /// Runs so far.
+    pub fn count(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
+    }
+
+    /// Every recorded run (empty unless recording).
+    pub fn runs(&self) -> Vec<Run> {
+        self.seen.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    fn note(&self, run: Run) {
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        if self.record
+            && let Ok(mut seen) = self.seen.lock()
+        {
+            seen.push(run);
+        }
+    }
+}
+
+/// `n` SDK executors on loopback, reporting to `admin_url`.
+pub struct ExecutorSet {
+    /// Their addresses, as a group lists them.
+    pub addresses: Vec<String>,
+    /// What they ran.
+    pub recorder: Arc<Recorder>,
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl ExecutorSet {
+    /// Starts `n` executors of `app_name`; `record` keeps every run (lateness).
+    pub async fn start(n: usize, app_name: &str, admin_url: &str, record: bool) -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let recorder = Arc::new(Recorder {
+            record,
+            ..Recorder::default()
+        });
+        let stop = CancellationToken::new();
+        let mut addresses = Vec::new();
+        let mut tasks = Vec::new();
+        for i in 0..n {
+            let rec = recorder.clone();
+            let executor = Executor::builder()
+                .admin_address(admin_url)
+                .app_name(app_name)
+                .access_token(TOKEN)
+                .bind_ip([127, 0, 0, 1].into())
+                .port(0)
+                .log_path(dir.path().join(format!("logs-{i}")))
+                .callback_dir(dir.path().join(format!("callbacks-{i}")))
+                .handler(HANDLER, move |ctx| {
+                    let rec = rec.clone();
+                    async move {
+                        rec.note(Run {
+                            job_id: ctx.job_id(),
+                            scheduled: ctx.trigger_time_millis(),
+                            started: now_ms(),
+                        });
+                        Ok::<_, std::convert::Infallible>(String::new())
+                    }
+                })
+                .build()?
+                .bind()
+                .await?;
+            addresses.push(executor.address().to_string());
+            let stop = stop.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(error) = executor.run(stop.cancelled_owned()).await {
+                    eprintln!("executor stopped with an error: {error}");
+                }
+            }));
+        }
+        Ok(Self {
+            addresses,
+            recorder,
+            stop,
+            tasks,
+            _dir: dir,
+        })
+    }
+
+    /// Stops them all (each deregisters and flushes its callbacks).
+    pub async fn stop(self) {
+        self.stop.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
