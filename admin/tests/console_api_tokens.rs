@@ -8,7 +8,7 @@ mod console;
 
 use console::{Browser, Console, start};
 use jobwheel_admin::auth::users::{self, UserInput};
-use jobwheel_admin::store::ROLE_NORMAL;
+use jobwheel_admin::store::{ApiToken, ROLE_NORMAL};
 use reqwest::StatusCode;
 
 /// Creates a token named `name` on the tokens page; returns the token shown.
@@ -34,9 +34,10 @@ async fn rest(console: &Console, method: reqwest::Method, path: &str, token: &st
         .status()
 }
 
-async fn token_id(console: &Console, name: &str) -> i32 {
+/// The stored row of the token named `name`.
+async fn token_row(console: &Console, name: &str) -> ApiToken {
     let all = console.state.store.list_api_tokens(None).await.unwrap();
-    all.iter().find(|t| t.name == name).expect("token row").id
+    all.into_iter().find(|t| t.name == name).expect("token row")
 }
 
 #[tokio::test]
@@ -72,7 +73,7 @@ async fn a_console_token_opens_rest_v1_until_it_is_revoked() {
     assert!(!list.body.contains(">never<"), "its use was recorded");
 
     // Revoking needs the CSRF token, like every console form.
-    let id = token_id(&console, "ci pipeline").await;
+    let id = token_row(&console, "ci pipeline").await.id;
     let path = format!("/account/tokens/{id}/revoke");
     let forged = admin.post(&path, &[]).await;
     assert_eq!(forged.status, 403, "{}", forged.body);
@@ -129,7 +130,7 @@ async fn a_normal_users_token_is_read_only_and_their_own() {
     assert!(list.body.contains("bob&#39;s") || list.body.contains("bob's"));
     assert!(!list.body.contains("admin&#39;s") && !list.body.contains("admin's"));
     let csrf = list.csrf();
-    let theirs = token_id(&console, "admin's").await;
+    let theirs = token_row(&console, "admin's").await.id;
     let refused = bob
         .post(
             &format!("/account/tokens/{theirs}/revoke"),
@@ -161,4 +162,23 @@ async fn a_normal_users_token_is_read_only_and_their_own() {
     let all = admin.get("/account/tokens").await;
     assert!(all.body.contains("bobby"), "{}", all.body);
     assert!(all.body.contains("admin&#39;s") || all.body.contains("admin's"));
+
+    // Deleting Bob revokes his tokens.
+    let bob_id = token_row(&console, "bob's").await.user_id;
+    let csrf = all.csrf();
+    let deleted = admin
+        .post(&format!("/users/{bob_id}/delete"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(deleted.status, 303, "{}", deleted.body);
+    assert_eq!(
+        rest(&console, reqwest::Method::GET, "/groups", &token).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let row = console
+        .state
+        .store
+        .list_api_tokens(Some(bob_id))
+        .await
+        .unwrap();
+    assert!(row[0].revoked_at.is_some(), "{row:?}");
 }

@@ -116,6 +116,17 @@ pub async fn revoke(store: &dyn Store, actor: &User, id: i32, now: NaiveDateTime
     Ok(())
 }
 
+/// Revokes every token of user `user_id` (the user is being deleted: its tokens already
+/// authenticate nothing, and must stay so should the database reuse the id).
+pub async fn revoke_all_of(store: &dyn Store, user_id: i32, now: NaiveDateTime) -> Result<()> {
+    for token in store.list_api_tokens(Some(user_id)).await? {
+        if token.revoked_at.is_none() {
+            store.revoke_api_token(token.id, now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The user a bearer `token` acts as, if it is an unrevoked token of an existing user.
 /// Records the use (at most once per [`TOUCH_EVERY`]).
 pub async fn authenticate(
