@@ -17,6 +17,17 @@
     }
   });
 
+  // Buttons marked data-copy="ID" copy that input's value (the new API token).
+  document.addEventListener("click", function (event) {
+    var id = event.target.getAttribute && event.target.getAttribute("data-copy");
+    var input = id && document.getElementById(id);
+    if (!input) { return; }
+    input.select();
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(input.value).catch(function () { /* selected instead */ });
+    }
+  });
+
   // Live schedule preview: [data-preview] holds the output; it reads the inputs named in
   // data-type / data-conf / data-tz and asks the server (the scheduler's own code) for the
   // next fire times as the user types.

@@ -320,7 +320,8 @@ async fn bad_inputs_name_their_field(store: Arc<dyn Store>) {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
 
-/// Without configured tokens REST v1 is closed and says how to open it; with them, only a
+/// Without configured tokens (and no console token) REST v1 refuses calls and says how to
+/// open it; with them, only a
 /// right bearer token gets in.
 async fn v1_needs_a_bearer_token(store: Arc<dyn Store>) {
     let closed = TestApp::start(store.clone(), |c| c.api_tokens.clear()).await;

@@ -1,9 +1,10 @@
 //! Bearer-token authentication of REST v1, and the constant-time comparison every token
 //! check of the admin uses.
 //!
-//! REST v1 is closed until tokens are configured: a scheduler API that silently accepts
-//! anyone is how XXL-JOB admins get taken over, so "no tokens" means every call is a 401
-//! whose message says how to open it.
+//! REST v1 never accepts anonymous calls: a scheduler API that silently accepts anyone is
+//! how XXL-JOB admins get taken over. A call carries either one of the config's
+//! `api_tokens` (full access) or a personal token made in the console, which acts as its
+//! user (read-only for non-admins: REST v1 has no per-group permissions yet).
 
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -13,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::app::AppState;
+use crate::auth::api_tokens::{self, Caller};
 use crate::error::Error;
 
 /// True when `given` equals `expected`, in time independent of where they differ (only the
@@ -32,33 +34,41 @@ pub fn any_token_eq<'a>(tokens: impl IntoIterator<Item = &'a String>, given: &st
         .into()
 }
 
-/// Middleware: lets a request through only with `Authorization: Bearer <one of api_tokens>`.
+/// Middleware: lets a request through only with `Authorization: Bearer <token>`, where the
+/// token is one of the config's `api_tokens` or an unrevoked personal token (see
+/// [`crate::auth::api_tokens`]). The [`Caller`] goes into the request's extensions; a
+/// normal user's token is refused (403) on anything but read-only methods.
 pub async fn require_bearer(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    match check_bearer(&state, request.headers()) {
-        Ok(()) => next.run(request).await,
+    let checked = match check_bearer(&state, request.headers()).await {
+        Ok(caller) if caller.may(request.method()) => Ok(caller),
+        Ok(_) => Err(Error::Forbidden(
+            "tokens of non-admin users are read-only: only GET requests are allowed".into(),
+        )),
+        Err(error) => Err(error),
+    };
+    match checked {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
         Err(error) => {
+            let unauthorized = matches!(error, Error::AuthRequired(_));
             let mut response = error.into_response();
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            if unauthorized {
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
             response
         }
     }
 }
 
-fn check_bearer(state: &AppState, headers: &HeaderMap) -> Result<(), Error> {
-    let tokens = &state.config.api_tokens;
-    if tokens.is_empty() {
-        return Err(Error::AuthRequired(
-            "REST API v1 is disabled: no API token is configured; set `api_tokens` in the \
-             config file or JOBWHEEL_API_TOKENS, then send `Authorization: Bearer <token>`"
-                .to_string(),
-        ));
-    }
+async fn check_bearer(state: &AppState, headers: &HeaderMap) -> Result<Caller, Error> {
     let given = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -66,14 +76,26 @@ fn check_bearer(state: &AppState, headers: &HeaderMap) -> Result<(), Error> {
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         })
-        .map(str::trim);
-    match given {
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = given else {
+        return Err(Error::AuthRequired(
+            "missing `Authorization: Bearer <token>` header; create a token under \
+             Account → API tokens in the console, or set `api_tokens` in the config file \
+             (JOBWHEEL_API_TOKENS)"
+                .to_string(),
+        ));
+    };
+    if any_token_eq(&state.config.api_tokens, token) {
+        return Ok(Caller::Config);
+    }
+    let now = crate::time::now_naive(state.tz);
+    match api_tokens::authenticate(state.store.as_ref(), token, now).await? {
+        Some(user) => Ok(Caller::User(Box::new(user))),
         None => Err(Error::AuthRequired(
-            "missing `Authorization: Bearer <token>` header".to_string(),
-        )),
-        Some(token) if any_token_eq(tokens, token) => Ok(()),
-        Some(_) => Err(Error::AuthRequired(
-            "the bearer token is not one of the configured `api_tokens`".to_string(),
+            "the bearer token is neither a configured `api_tokens` entry nor an active \
+             API token"
+                .to_string(),
         )),
     }
 }

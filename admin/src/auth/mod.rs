@@ -7,6 +7,7 @@
 //! cookie whose key the whole cluster shares; passwords are argon2id, with XXL-JOB's MD5 and
 //! SHA-256 hashes accepted once and replaced.
 
+pub mod api_tokens;
 pub mod csrf;
 pub mod password;
 pub mod rate_limit;

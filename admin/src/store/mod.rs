@@ -256,4 +256,26 @@ pub trait Store: Send + Sync + 'static {
     async fn glue_versions(&self, job_id: i32) -> Result<Vec<GlueVersion>>;
     /// One saved GLUE version.
     async fn get_glue_version(&self, id: i32) -> Result<Option<GlueVersion>>;
+
+    // ---- API tokens (auth::api_tokens) -----------------------------------------------
+
+    /// Inserts a token and returns its id; a duplicate hash is [`crate::Error::Conflict`].
+    async fn insert_api_token(&self, token: &NewApiToken) -> Result<i32>;
+    /// Tokens of one user (`Some`) or of everyone (`None`), revoked ones included, newest
+    /// first.
+    async fn list_api_tokens(&self, user_id: Option<i32>) -> Result<Vec<ApiToken>>;
+    /// One token by id.
+    async fn get_api_token(&self, id: i32) -> Result<Option<ApiToken>>;
+    /// The unrevoked token whose SHA-256 hex is `token_hash`.
+    async fn find_active_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+    /// Sets `revoked_at`; false when the token does not exist or was already revoked.
+    async fn revoke_api_token(&self, id: i32, now: NaiveDateTime) -> Result<bool>;
+    /// Sets `last_used_at = now` unless it is already at or after `stale_before`, so a
+    /// busy token costs one write a minute, not one per call. True when it wrote.
+    async fn touch_api_token(
+        &self,
+        id: i32,
+        now: NaiveDateTime,
+        stale_before: NaiveDateTime,
+    ) -> Result<bool>;
 }

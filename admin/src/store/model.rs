@@ -567,3 +567,43 @@ pub struct LogScope {
     /// `id < below_id` (keeps the newest rows).
     pub below_id: Option<i64>,
 }
+
+/// A personal REST v1 token (`jobwheel_api_token`). The token itself is never stored:
+/// only its SHA-256 hex, which is what a bearer header is looked up by.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ApiToken {
+    /// `id`.
+    pub id: i32,
+    /// `user_id`: the user the token acts as.
+    pub user_id: i32,
+    /// The owner's username (joined; empty when the user was deleted).
+    pub username: String,
+    /// `name`: what the owner called it ("CI", "Grafana").
+    pub name: String,
+    /// `token_hash`: SHA-256 hex of the token.
+    #[serde(skip)]
+    pub token_hash: String,
+    /// `prefix`: the token's first characters, to recognise it in a list.
+    pub prefix: String,
+    /// `created_at`.
+    pub created_at: NaiveDateTime,
+    /// `last_used_at`: updated at most about once a minute.
+    pub last_used_at: Option<NaiveDateTime>,
+    /// `revoked_at`: set once; a revoked token authenticates nothing.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A token to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiToken {
+    /// Owner.
+    pub user_id: i32,
+    /// Display name.
+    pub name: String,
+    /// SHA-256 hex of the token.
+    pub token_hash: String,
+    /// First characters of the token.
+    pub prefix: String,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+}

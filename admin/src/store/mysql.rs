@@ -52,6 +52,11 @@ impl Dialect for MySql {
             name: "0004_jobwheel_alarms.sql",
             sql: include_str!("../../../migrations/mysql/0004_jobwheel_alarms.sql"),
         },
+        Migration {
+            version: 5,
+            name: "0005_api_tokens.sql",
+            sql: include_str!("../../../migrations/mysql/0005_api_tokens.sql"),
+        },
     ];
 
     fn rows_affected(result: &MySqlQueryResult) -> u64 {

@@ -43,6 +43,10 @@ pub(crate) const FAILED: &str =
 pub(crate) const USER_COLUMNS: &str =
     "SELECT id, username, password, token, role, permission FROM xxl_job_user";
 
+pub(crate) const API_TOKEN_COLUMNS: &str = "SELECT t.id, t.user_id, \
+     COALESCE(u.username, '') AS username, t.name, t.token_hash, t.prefix, t.created_at, \
+     t.last_used_at, t.revoked_at FROM jobwheel_api_token t LEFT JOIN xxl_job_user u ON u.id = t.user_id";
+
 pub(crate) const REGISTRY_COLUMNS: &str =
     "SELECT id, registry_group, registry_key, registry_value, update_time FROM xxl_job_registry";
 

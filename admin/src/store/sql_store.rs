@@ -61,6 +61,7 @@ where
     for<'r> (i64, i64, i64): FromRow<'r, DB::Row>,
     for<'r> GlueVersion: FromRow<'r, DB::Row>,
     for<'r> LogReport: FromRow<'r, DB::Row>,
+    for<'r> ApiToken: FromRow<'r, DB::Row>,
 {
     async fn ping(&self) -> Result<()> {
         // Reachable *and* migrated: the readiness probe's two conditions in one query.
@@ -849,6 +850,81 @@ where
     async fn get_glue_version(&self, id: i32) -> Result<Option<GlueVersion>> {
         self.by_id(sql::GLUE_COLUMNS, id.into()).await
     }
+
+    // ---- API tokens ------------------------------------------------------------------
+
+    async fn insert_api_token(&self, token: &NewApiToken) -> Result<i32> {
+        let result = sqlx::query(
+            "INSERT INTO jobwheel_api_token (user_id, name, token_hash, prefix, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .arg(token.user_id)
+        .arg(token.name.as_str())
+        .arg(token.token_hash.as_str())
+        .arg(token.prefix.as_str())
+        .arg(token.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict(|| "this API token already exists".to_string()))?;
+        i32::try_from(DB::last_insert_id(&result))
+            .map_err(|_| Error::Internal("API token id out of range".into()))
+    }
+
+    async fn list_api_tokens(&self, user_id: Option<i32>) -> Result<Vec<ApiToken>> {
+        let query = match user_id {
+            Some(user_id) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE t.user_id = ? ORDER BY t.id DESC",
+                sql::API_TOKEN_COLUMNS
+            )))
+            .arg(user_id),
+            None => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} ORDER BY t.id DESC",
+                sql::API_TOKEN_COLUMNS
+            ))),
+        };
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn get_api_token(&self, id: i32) -> Result<Option<ApiToken>> {
+        self.api_token_where("t.id = ?", id.into()).await
+    }
+
+    async fn find_active_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        self.api_token_where(
+            "t.token_hash = ? AND t.revoked_at IS NULL",
+            token_hash.into(),
+        )
+        .await
+    }
+
+    async fn revoke_api_token(&self, id: i32, now: NaiveDateTime) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE jobwheel_api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        )
+        .arg(now)
+        .arg(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    async fn touch_api_token(
+        &self,
+        id: i32,
+        now: NaiveDateTime,
+        stale_before: NaiveDateTime,
+    ) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE jobwheel_api_token SET last_used_at = ? \
+             WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+        )
+        .arg(now)
+        .arg(id)
+        .arg(stale_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
 }
 
 /// Helpers of the shared implementation (same bounds as the [`Store`] impl above).
@@ -946,6 +1022,21 @@ where
         .execute(&self.pool)
         .await?;
         Ok(DB::rows_affected(&result) > 0)
+    }
+
+    /// The one API token matching `cond` (one `?`, bound to `arg`).
+    async fn api_token_where(&self, cond: &str, arg: Value) -> Result<Option<ApiToken>>
+    where
+        for<'r> ApiToken: FromRow<'r, DB::Row>,
+    {
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE {cond}",
+            sql::API_TOKEN_COLUMNS
+        )))
+        .arg(arg)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
     }
 
     /// The row of `select` with primary key `id`.

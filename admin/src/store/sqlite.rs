@@ -55,6 +55,11 @@ impl Dialect for Sqlite {
             name: "0004_jobwheel_alarms.sql",
             sql: include_str!("../../../migrations/sqlite/0004_jobwheel_alarms.sql"),
         },
+        Migration {
+            version: 5,
+            name: "0005_api_tokens.sql",
+            sql: include_str!("../../../migrations/sqlite/0005_api_tokens.sql"),
+        },
     ];
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {

@@ -57,6 +57,14 @@ pub fn router_with(state: WebState) -> Router {
         .route("/dashboard", get(pages::dashboard::page))
         .route("/account", get(pages::account::page))
         .route("/account/password", post(pages::account::change_password))
+        .route(
+            "/account/tokens",
+            get(pages::api_tokens::list).post(pages::api_tokens::create),
+        )
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(pages::api_tokens::revoke),
+        )
         .route("/users", get(pages::users::list).post(pages::users::create))
         .route("/users/new", get(pages::users::new_form))
         .route("/users/{id}", post(pages::users::update))

@@ -120,8 +120,17 @@ pub struct Page {
 impl Page {
     /// The CSRF token the page embeds (`<meta name="csrf-token">`).
     pub fn csrf(&self) -> String {
-        let marker = "name=\"csrf-token\" content=\"";
-        let start = self.body.find(marker).expect("page has a CSRF token") + marker.len();
+        self.quoted_after("name=\"csrf-token\" content=\"")
+    }
+
+    /// The text between `marker` (which ends with an opening quote) and the next `"`;
+    /// panics when the page lacks `marker`.
+    pub fn quoted_after(&self, marker: &str) -> String {
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("page has `{marker}`"))
+            + marker.len();
         self.body[start..]
             .split('"')
             .next()

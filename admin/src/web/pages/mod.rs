@@ -2,6 +2,7 @@
 //! they share: form bodies, field errors, paging.
 
 pub mod account;
+pub mod api_tokens;
 pub mod dashboard;
 pub mod glue;
 pub mod groups;

@@ -153,7 +153,12 @@ pub async fn delete(
     AdminViewer(viewer): AdminViewer,
     Path(id): Path<i32>,
 ) -> Response {
-    match users::delete(&*state.app.store, &viewer.user, id).await {
+    let now = crate::time::now_naive(state.app.tz);
+    let deleted = match users::delete(&*state.app.store, &viewer.user, id).await {
+        Ok(()) => crate::auth::api_tokens::revoke_all_of(&*state.app.store, id, now).await,
+        Err(e) => Err(e),
+    };
+    match deleted {
         Ok(()) => Redirect::to(&format!("{}/users", viewer.base)).into_response(),
         Err(e) => viewer.fail(e).into_response(),
     }
