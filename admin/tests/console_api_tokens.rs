@@ -1,6 +1,6 @@
 //! API tokens as people use them: made in the console (shown once), used as a REST v1
 //! bearer token, listed with their last use, revoked (then refused); a normal user's token
-//! is read-only and a user sees and revokes only their own tokens.
+//! is refused (REST v1 is not group-scoped yet) and a user sees and revokes only their own tokens.
 
 mod common;
 #[path = "common/console.rs"]
@@ -96,7 +96,7 @@ async fn a_console_token_opens_rest_v1_until_it_is_revoked() {
 }
 
 #[tokio::test]
-async fn a_normal_users_token_is_read_only_and_their_own() {
+async fn a_normal_users_token_is_refused_and_their_own() {
     let console = start().await;
     users::create(
         &*console.state.store,
@@ -116,14 +116,14 @@ async fn a_normal_users_token_is_read_only_and_their_own() {
     let mut bob = Browser::new(&console);
     bob.login("bobby", "bobby-secret").await;
     let token = create_token(&mut bob, "bob's").await;
-    assert_eq!(
-        rest(&console, reqwest::Method::GET, "/groups", &token).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        rest(&console, reqwest::Method::POST, "/groups", &token).await,
-        StatusCode::FORBIDDEN
-    );
+    // REST v1 is not scoped to groups yet, so a normal user's token could read groups the
+    // console hides from them: it is refused, even for reads.
+    for method in [reqwest::Method::GET, reqwest::Method::POST] {
+        assert_eq!(
+            rest(&console, method, "/groups", &token).await,
+            StatusCode::FORBIDDEN
+        );
+    }
 
     // Bob sees only his token and cannot revoke the admin's, nor make one for the admin.
     let list = bob.get("/account/tokens").await;

@@ -4,7 +4,7 @@
 //! REST v1 never accepts anonymous calls: a scheduler API that silently accepts anyone is
 //! how XXL-JOB admins get taken over. A call carries either one of the config's
 //! `api_tokens` (full access) or a personal token made in the console, which acts as its
-//! user (read-only for non-admins: REST v1 has no per-group permissions yet).
+//! user (admins only: REST v1 has no per-group permissions yet).
 
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -37,16 +37,16 @@ pub fn any_token_eq<'a>(tokens: impl IntoIterator<Item = &'a String>, given: &st
 /// Middleware: lets a request through only with `Authorization: Bearer <token>`, where the
 /// token is one of the config's `api_tokens` or an unrevoked personal token (see
 /// [`crate::auth::api_tokens`]). The [`Caller`] goes into the request's extensions; a
-/// normal user's token is refused (403) on anything but read-only methods.
+/// normal user's token is refused (403): REST v1 is not scoped to executor groups yet.
 pub async fn require_bearer(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let checked = match check_bearer(&state, request.headers()).await {
-        Ok(caller) if caller.may(request.method()) => Ok(caller),
+        Ok(caller) if caller.may_use_rest() => Ok(caller),
         Ok(_) => Err(Error::Forbidden(
-            "tokens of non-admin users are read-only: only GET requests are allowed".into(),
+            "personal tokens of non-admin users are not accepted yet: REST v1 is not scoped to executor groups".into(),
         )),
         Err(error) => Err(error),
     };
