@@ -105,6 +105,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        refuse_nul(query)?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
@@ -116,6 +117,18 @@ where
                 };
                 Error::validation(field, message)
             })
+    }
+}
+
+/// SQLite ends a LIKE pattern at a NUL character, so a filter holding one would match every
+/// row; no stored name or description is searched for with one, so it is refused.
+fn refuse_nul(query: &str) -> Result<(), Error> {
+    match form_urlencoded::parse(query.as_bytes()).find(|(_, v)| v.contains('\0')) {
+        Some((key, _)) => Err(Error::validation(
+            key.into_owned(),
+            "must not contain a NUL character",
+        )),
+        None => Ok(()),
     }
 }
 
