@@ -29,6 +29,9 @@ pub enum Error {
     /// The request conflicts with the current state (duplicate name, group still in use…).
     #[error("{0}")]
     Conflict(String),
+    /// The request body is larger than the route accepts; `{0}` says what the limit is.
+    #[error("{0}")]
+    TooLarge(String),
     /// No or bad credentials.
     #[error("unauthorized")]
     Unauthorized,
@@ -74,6 +77,7 @@ impl Error {
             Self::Validation { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized | Self::AuthRequired(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Executor(_) => StatusCode::BAD_GATEWAY,
@@ -128,6 +132,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Validation { .. } => "validation",
         Error::NotFound(_) => "not_found",
         Error::Conflict(_) => "conflict",
+        Error::TooLarge(_) => "too_large",
         Error::Unauthorized | Error::AuthRequired(_) => "unauthorized",
         Error::Forbidden(_) => "forbidden",
         Error::Executor(_) => "executor",

@@ -9,6 +9,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method};
 use futures::StreamExt;
@@ -17,7 +18,7 @@ use jobwheel_executor::protocol::{
 };
 
 use crate::api::auth::token_eq;
-use crate::api::extract::parse_json;
+use crate::api::extract::{body_bytes, parse_json};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::service::{lifecycle, registry};
@@ -40,17 +41,22 @@ enum Scope {
 }
 
 /// `{context}/api/{uri}`, any method (a GET gets the protocol's refusal, not a 405).
+/// A body over the route's limit is the one non-200: a JSON 413 (executors retry any
+/// failure, and a smaller batch is what gets through).
 pub async fn dispatch(
     State(state): State<AppState>,
     Path(uri): Path<String>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
-) -> Json<AdminApiReply> {
-    Json(match handle(&state, &uri, &method, &headers, &body).await {
-        Ok(()) => AdminApiReply::success(),
-        Err(Refusal(msg)) => AdminApiReply::fail(msg),
-    })
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<AdminApiReply>> {
+    let body = body_bytes(body)?;
+    Ok(Json(
+        match handle(&state, &uri, &method, &headers, &body).await {
+            Ok(()) => AdminApiReply::success(),
+            Err(Refusal(msg)) => AdminApiReply::fail(msg),
+        },
+    ))
 }
 
 /// A reply with code 500 and this message.

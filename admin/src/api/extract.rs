@@ -6,7 +6,9 @@
 //! parse with `serde_path_to_error` (which knows the offending key) and convert once.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -44,9 +46,7 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| Error::validation("body", e.body_text()))?;
+        let bytes = body_bytes(Bytes::from_request(req, state).await)?;
         // serde reads a struct from an array too, which would name a field "[1]".
         match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
             None => Ok(OptionalJson(None)),
@@ -54,6 +54,18 @@ where
             Some(_) => Err(Error::validation("body", "expected a JSON object")),
         }
     }
+}
+
+/// The body as read by axum's `Bytes` extractor, its rejection in our error shape: a body
+/// over the route's `DefaultBodyLimit` is a 413 (the client must send less, not fix a
+/// field), any other failure to read it a 400 on `body`.
+pub fn body_bytes(read: Result<Bytes, BytesRejection>) -> Result<Bytes, Error> {
+    read.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            Error::TooLarge(format!("request body too large: {}", e.body_text()))
+        }
+        _ => Error::validation("body", e.body_text()),
+    })
 }
 
 /// Parses a JSON body; errors name the JSON path of the bad value (`"body"` for syntax).
@@ -93,6 +105,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        refuse_nul(query)?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
@@ -104,6 +117,18 @@ where
                 };
                 Error::validation(field, message)
             })
+    }
+}
+
+/// SQLite ends a LIKE pattern at a NUL character, so a filter holding one would match every
+/// row; no stored name or description is searched for with one, so it is refused.
+fn refuse_nul(query: &str) -> Result<(), Error> {
+    match form_urlencoded::parse(query.as_bytes()).find(|(_, v)| v.contains('\0')) {
+        Some((key, _)) => Err(Error::validation(
+            key.into_owned(),
+            "must not contain a NUL character",
+        )),
+        None => Ok(()),
     }
 }
 

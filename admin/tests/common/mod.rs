@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod executor;
+pub mod fuzz;
 pub mod process;
 pub mod prometheus;
 pub mod sdk;
