@@ -310,6 +310,13 @@ async fn filters_with_sql_metacharacters_match_literally() {
         (StatusCode::BAD_REQUEST, &json!("desc")),
         "{reply}"
     );
+    // …also behind a parameter with no name (found by this fuzzer): named by the query.
+    let (status, reply) = send(app.v1(Method::GET, "/jobs?=%3Dx%00")).await;
+    assert_eq!(
+        (status, &reply["field"]),
+        (StatusCode::BAD_REQUEST, &json!("query")),
+        "{reply}"
+    );
 
     let fragment = prop_oneof![
         2 => proptest::sample::select(HOSTILE).prop_map(str::to_string),

@@ -123,7 +123,14 @@ where
 /// SQLite ends a LIKE pattern at a NUL character, so a filter holding one would match every
 /// row; no stored name or description is searched for with one, so it is refused.
 fn refuse_nul(query: &str) -> Result<(), Error> {
-    match form_urlencoded::parse(query.as_bytes()).find(|(_, v)| v.contains('\0')) {
+    match form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| v.contains('\0') || k.contains('\0'))
+    {
+        // A parameter without a usable name is named by where it is: the query.
+        Some((key, _)) if key.is_empty() || key.contains('\0') => Err(Error::validation(
+            "query",
+            "must not contain a NUL character",
+        )),
         Some((key, _)) => Err(Error::validation(
             key.into_owned(),
             "must not contain a NUL character",
