@@ -29,6 +29,19 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
+/// The embedded migrations of one dialect's folder (`migrations/<dir>/`), numbered in order:
+/// both dialects list the same steps, so the list is written once per dialect as names only.
+macro_rules! embedded_migrations {
+    ($dir:literal: $($version:literal => $name:literal),+ $(,)?) => {
+        &[$($crate::store::migrate::Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../../../migrations/", $dir, "/", $name)),
+        }),+]
+    };
+}
+pub(crate) use embedded_migrations;
+
 /// The bookkeeping table; its SQL is the same in both dialects.
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS jobwheel_schema_version (\
      version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(128) NOT NULL, applied_at BIGINT NOT NULL)";

@@ -11,7 +11,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlQueryResult};
 
 use super::Store;
 use super::dialect::Dialect;
-use super::migrate::{self, Migration};
+use super::migrate::{self, Migration, embedded_migrations};
 use super::sql_store::SqlStore;
 use crate::error::{Error, Result};
 
@@ -30,34 +30,13 @@ impl Dialect for MySql {
         "SELECT GET_LOCK(CONCAT('jobwheel_migrate_', DATABASE()), 120)",
         "SELECT RELEASE_LOCK(CONCAT('jobwheel_migrate_', DATABASE()))",
     ));
-    const MIGRATIONS: &'static [Migration] = &[
-        Migration {
-            version: 1,
-            name: "0001_xxl_job_tables.sql",
-            sql: include_str!("../../../migrations/mysql/0001_xxl_job_tables.sql"),
-        },
-        Migration {
-            version: 2,
-            name: "0002_jobwheel_columns.sql",
-            sql: include_str!("../../../migrations/mysql/0002_jobwheel_columns.sql"),
-        },
-        Migration {
-            version: 3,
-            name: "0003_user_token.sql",
-            sql: include_str!("../../../migrations/mysql/0003_user_token.sql"),
-        },
-        // 3 is the console's (`xxl_job_user.token`, branch `web`).
-        Migration {
-            version: 4,
-            name: "0004_jobwheel_alarms.sql",
-            sql: include_str!("../../../migrations/mysql/0004_jobwheel_alarms.sql"),
-        },
-        Migration {
-            version: 5,
-            name: "0005_api_tokens.sql",
-            sql: include_str!("../../../migrations/mysql/0005_api_tokens.sql"),
-        },
-    ];
+    const MIGRATIONS: &'static [Migration] = embedded_migrations!("mysql":
+        1 => "0001_xxl_job_tables.sql",
+        2 => "0002_jobwheel_columns.sql",
+        3 => "0003_user_token.sql",
+        4 => "0004_jobwheel_alarms.sql",
+        5 => "0005_api_tokens.sql",
+    );
 
     fn rows_affected(result: &MySqlQueryResult) -> u64 {
         result.rows_affected()
