@@ -92,11 +92,8 @@ pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(query): Query<ListQuery>,
-) -> Response {
-    match list_page(&state, &viewer, query).await {
-        Ok(page) => page,
-        Err(e) => e.into_response(),
-    }
+) -> std::result::Result<Response, HtmlError> {
+    list_page(&state, &viewer, query).await
 }
 
 async fn list_page(
