@@ -657,6 +657,173 @@ async fn exactly_one_claimer_wins_a_fire() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admins_claiming_overlapping_batches_win_each_fire_exactly_once() {
+    for (db, s) in each_store().await {
+        let mut ids = Vec::new();
+        for i in 0..60 {
+            let mut pending = new_log(1, 1_000 + i);
+            pending.fire_state = FireState::Pending;
+            ids.push(s.insert_log(&pending).await.unwrap());
+        }
+        // Four admins each claim a different, overlapping window of the same fires.
+        let claims = (0..4).map(|admin| {
+            let store = s.store.clone();
+            let window: Vec<i64> = ids[admin * 10..admin * 10 + 30].to_vec();
+            tokio::spawn(async move { store.claim_fires(&window).await.unwrap() })
+        });
+        let mut won = Vec::new();
+        for claim in futures::future::join_all(claims).await {
+            won.extend(claim.unwrap());
+        }
+        let distinct: HashSet<i64> = won.iter().copied().collect();
+        assert_eq!(won.len(), distinct.len(), "{db}: a fire won twice");
+        assert_eq!(
+            distinct,
+            ids[..60].iter().copied().collect::<HashSet<_>>(),
+            "{db}: every fire in some window is won by someone"
+        );
+        assert!(
+            s.claim_fires(&ids).await.unwrap().is_empty(),
+            "{db}: claimed fires cannot be claimed again"
+        );
+        assert!(s.claim_fires(&[]).await.unwrap().is_empty(), "{db}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_trigger_outcomes_is_written_in_one_call() {
+    for (db, s) in each_store().await {
+        let mut records = Vec::new();
+        for i in 0..3 {
+            let mut log = new_log(7, 1_000);
+            log.fire_state = FireState::Claimed;
+            let id = s.insert_log(&log).await.unwrap();
+            records.push((
+                id,
+                TriggerRecord {
+                    trigger_code: if i == 1 { 500 } else { 200 },
+                    trigger_msg: format!("msg {i} 'quoted' <b>"),
+                    executor_address: (i != 1).then(|| format!("http://e{i}:9999/")),
+                    executor_handler: Some("demo".into()),
+                    executor_param: None,
+                    executor_sharding_param: (i == 2).then(|| "2/3".into()),
+                    executor_fail_retry_count: i,
+                },
+            ));
+        }
+        records.push((424_242, TriggerRecord::default()));
+        assert_eq!(
+            s.record_triggers(&records).await.unwrap(),
+            3,
+            "{db}: the missing row is skipped"
+        );
+        for (id, record) in &records[..3] {
+            let got = s.get_log(*id).await.unwrap().unwrap();
+            assert_eq!(got.fire_state, FireState::Done, "{db}");
+            assert_eq!(
+                (
+                    got.trigger_code,
+                    got.trigger_msg.as_deref(),
+                    got.executor_address.as_deref(),
+                    got.executor_sharding_param.as_deref(),
+                    got.executor_fail_retry_count,
+                ),
+                (
+                    record.trigger_code,
+                    Some(record.trigger_msg.as_str()),
+                    record.executor_address.as_deref(),
+                    record.executor_sharding_param.as_deref(),
+                    record.executor_fail_retry_count,
+                ),
+                "{db}: row {id}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_results_writes_only_runs_without_one() {
+    for (db, s) in each_store().await {
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            ids.push(s.insert_log(&new_log(7, 1_000)).await.unwrap());
+        }
+        let at = naive("2024-01-02 03:05:00");
+        assert!(s.complete_log(ids[0], 500, "first", at).await.unwrap());
+        let mut asked = Vec::new();
+        let wanted = [ids[0], ids[1], ids[2], 424_242];
+        let completed = s
+            .complete_logs(&wanted, at, &mut |log| {
+                asked.push(log.id);
+                (log.id != ids[2]).then(|| (200, format!("done {}", log.id)))
+            })
+            .await
+            .unwrap();
+        asked.sort_unstable();
+        assert_eq!(asked, [ids[1], ids[2]], "{db}: only runs without a result");
+        assert_eq!(completed.written, [ids[1]], "{db}");
+        let mut found: Vec<i64> = completed.found.iter().map(|l| l.id).collect();
+        found.sort_unstable();
+        assert_eq!(found, ids, "{db}: the missing id is not found");
+        let got = |id| {
+            let s = s.store.clone();
+            async move { s.get_log(id).await.unwrap().unwrap() }
+        };
+        assert_eq!(
+            (got(ids[0]).await.handle_code, got(ids[0]).await.handle_msg),
+            (500, Some("first".into())),
+            "{db}: first result wins"
+        );
+        let written = got(ids[1]).await;
+        assert_eq!(
+            (written.handle_code, written.handle_msg, written.handle_time),
+            (200, Some(format!("done {}", ids[1])), Some(at)),
+            "{db}"
+        );
+        assert_eq!(got(ids[2]).await.handle_code, 0, "{db}: declined");
+    }
+}
+
+#[tokio::test]
+async fn jobs_and_groups_are_read_by_id_lists() {
+    for (db, s) in each_store().await {
+        let g1 = s
+            .insert_group(&group_fields("app-a"), naive("2024-01-01 00:00:00"))
+            .await
+            .unwrap();
+        let g2 = s
+            .insert_group(&group_fields("app-b"), naive("2024-01-01 00:00:00"))
+            .await
+            .unwrap();
+        let j1 = s.insert_job(&job(g1, "one", 1_000)).await.unwrap();
+        let j2 = s.insert_job(&job(g2, "two", 1_000)).await.unwrap();
+        let mut jobs: Vec<(i32, String)> = s
+            .get_jobs(&[j2, j1, 999_999])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.id, j.job_desc))
+            .collect();
+        jobs.sort();
+        assert_eq!(
+            jobs,
+            [(j1, "one".to_string()), (j2, "two".to_string())],
+            "{db}"
+        );
+        let mut groups: Vec<String> = s
+            .get_groups(&[g1, g2, 999])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|g| g.app_name)
+            .collect();
+        groups.sort();
+        assert_eq!(groups, ["app-a", "app-b"], "{db}");
+        assert!(s.get_jobs(&[]).await.unwrap().is_empty(), "{db}");
+    }
+}
+
 #[tokio::test]
 async fn orphan_fires_are_the_overdue_pending_ones() {
     for (db, s) in each_store().await {

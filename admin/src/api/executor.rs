@@ -12,7 +12,6 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method};
-use futures::StreamExt;
 use jobwheel_executor::protocol::{
     ACCESS_TOKEN_HEADER, APPNAME_HEADER, AdminApiReply, CallbackBody, RegistryParam, messages,
 };
@@ -21,7 +20,8 @@ use crate::api::auth::token_eq;
 use crate::api::extract::{body_bytes, parse_json};
 use crate::app::AppState;
 use crate::error::{Error, Result};
-use crate::service::{lifecycle, registry};
+use crate::service::lifecycle::{self, RunResult};
+use crate::service::registry;
 
 /// One executor call, parsed.
 enum Call {
@@ -177,40 +177,25 @@ async fn authorize(state: &AppState, headers: &HeaderMap, call: &Call) -> Result
 
 /// Completes each reported run. Results for runs of other groups than the caller's token
 /// admits are skipped (a group token must not finish, and so chain, another group's jobs).
+///
+/// The whole batch is read and written in a few statements (one transaction per 500
+/// results), not a round trip and a commit per result: a busy executor reports hundreds a
+/// second. Any error makes the executor resend the batch, which is harmless because the
+/// first result of a run wins.
 async fn callback(state: &AppState, scope: Scope, body: CallbackBody) -> Result<()> {
-    // Each result is its own row: they are written side by side, so the database commits
-    // them together instead of one after another (a batch of 100 was 200 sequential round
-    // trips and 100 sequential commits, which capped callbacks far below the fire rate).
-    // Every outcome is awaited before answering; any error makes the executor resend the
-    // batch, which is harmless because the first result of a run wins.
-    let outcomes: Vec<Result<()>> = futures::stream::iter(body.items)
-        .map(|item| async move {
-            if let Scope::Group(group) = scope {
-                let owner = state.store.get_log(item.log_id).await?.map(|l| l.job_group);
-                if owner.is_some_and(|g| g != group) {
-                    tracing::warn!(
-                        log_id = item.log_id,
-                        group,
-                        "callback for a run of another group ignored"
-                    );
-                    return Ok(());
-                }
-            }
-            lifecycle::complete_run(
-                state,
-                item.log_id,
-                item.handle_code,
-                item.handle_msg.as_deref(),
-            )
-            .await
-            .map(|_| ())
+    let results: Vec<RunResult> = body
+        .items
+        .into_iter()
+        .map(|item| RunResult {
+            log_id: item.log_id,
+            handle_code: item.handle_code,
+            handle_msg: item.handle_msg,
         })
-        .buffer_unordered(CALLBACK_CONCURRENCY)
-        .collect()
-        .await;
-    outcomes.into_iter().collect()
+        .collect();
+    let group = match scope {
+        Scope::AnyGroup => None,
+        Scope::Group(group) => Some(group),
+    };
+    lifecycle::complete_runs(state, &results, group).await?;
+    Ok(())
 }
-
-/// Results of one callback written at once: enough for the database to group their
-/// commits, few enough to leave pool connections to the scan, dispatch and heartbeats.
-const CALLBACK_CONCURRENCY: usize = 8;

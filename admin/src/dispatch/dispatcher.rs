@@ -1,10 +1,12 @@
 //! The dispatcher: the one door to the dispatch pools, for scheduled fires (from the time
 //! wheel) and for every other way a job is triggered (console, REST API, retry, child job).
 //!
-//! [`Dispatcher::submit`] never waits: it picks the fast or the slow pool (a job whose
-//! triggers keep taking more than 500 ms goes to the slow one, so it cannot starve the
-//! others) and queues the fire. A full pool does not drop the fire: it is written as a failed
-//! trigger (code 500) so retry and alarm see it.
+//! A fire goes `submit` → [`intake`](super::intake) (claims and loads a batch at once) →
+//! the fast or the slow pool (a job whose triggers keep taking more than 500 ms goes to the
+//! slow one, so it cannot starve the others) → a worker calls the executor →
+//! [`recorder`](super::recorder) (writes a batch of outcomes at once). [`Dispatcher::submit`]
+//! never waits. A full pool does not drop the fire: it is written as a failed trigger (code
+//! 500) so retry and alarm see it.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,11 +17,15 @@ use jobwheel_executor::protocol::CODE_FAIL;
 
 use super::ExecutorClient;
 use super::fire::{Fire, TriggerType};
-use super::pool::{Handler, Pool, Refused, SlowJobs};
+use super::intake::{Intake, Ready};
+use super::pool::{Handler, Pools, SlowJobs};
+use super::recorder::Recorder;
 use super::route::{RouteStrategy, Routers};
-use super::trigger::Trigger;
+use super::stage::Stage;
+use super::trigger::{Trigger, failed_record};
 use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::observe::series::FireResult;
 use crate::store::{FireState, NewLog, Store, split_addresses};
 use crate::time::{now_ms, to_naive};
 
@@ -65,11 +71,10 @@ pub struct Dispatcher {
 struct Inner {
     store: Arc<dyn Store>,
     tz: Tz,
-    trigger: Arc<Trigger>,
-    slow_jobs: Arc<SlowJobs>,
     queued: Arc<QueuedIntents>,
-    fast: Pool<Fire>,
-    slow: Pool<Fire>,
+    recorder: Arc<Recorder>,
+    pools: Arc<Pools<Ready>>,
+    intake: Stage<Fire>,
 }
 
 impl Dispatcher {
@@ -80,99 +85,84 @@ impl Dispatcher {
         Ok(Self::with_client(state, client, Arc::new(Routers::new())))
     }
 
-    /// Starts the pools with a given executor client and routing state.
+    /// Starts the intake, the pools and the recorder with a given executor client and
+    /// routing state.
     pub fn with_client(state: &AppState, client: ExecutorClient, routers: Arc<Routers>) -> Self {
-        let trigger = Arc::new(Trigger::new(state, client, routers));
+        let recorder = Arc::new(Recorder::start(state.store.clone()));
+        let trigger = Arc::new(Trigger::new(state, client, routers, recorder.clone()));
         let slow_jobs = Arc::new(SlowJobs::default());
-        let queued = Arc::new(QueuedIntents::default());
-        let handler: Handler<Fire> = {
-            let trigger = trigger.clone();
+        let handler: Handler<Ready> = {
             let slow_jobs = slow_jobs.clone();
-            let queued = queued.clone();
-            Arc::new(move |fire: Fire| {
+            Arc::new(move |ready: Ready| {
                 let trigger = trigger.clone();
                 let slow_jobs = slow_jobs.clone();
-                let queued = queued.clone();
                 Box::pin(async move {
-                    queued.remove(fire.log_id);
-                    crate::observe::series::fire_started(fire.fire_at);
-                    let job_id = fire.job_id;
+                    crate::observe::series::fire_started(ready.fire.fire_at);
+                    let job_id = ready.fire.job_id;
                     let started = Instant::now();
-                    trigger.fire(fire).await;
+                    trigger.fire(ready).await;
                     slow_jobs.record(job_id, started.elapsed(), now_ms());
                 })
             })
         };
         let config = &state.config;
-        let fast = Pool::start(
-            "fast",
-            config.fast_pool_size,
-            config.pool_queue_size,
-            handler.clone(),
-        );
-        let slow = Pool::start(
-            "slow",
-            config.slow_pool_size,
-            config.pool_queue_size,
+        let pools = Arc::new(Pools::start(
+            (
+                config.fast_pool_size,
+                config.slow_pool_size,
+                config.pool_queue_size,
+            ),
+            slow_jobs,
             handler,
-        );
+        ));
+        let queued = Arc::new(QueuedIntents::default());
+        let intake = Intake {
+            store: state.store.clone(),
+            pools: pools.clone(),
+            recorder: recorder.clone(),
+            queued: queued.clone(),
+        };
+        let intake = Stage::spawn("intake", |receiver| intake.run(receiver));
         Self {
             inner: Arc::new(Inner {
                 store: state.store.clone(),
                 tz: state.tz,
-                trigger,
-                slow_jobs,
                 queued,
-                fast,
-                slow,
+                recorder,
+                pools,
+                intake,
             }),
         }
     }
 
-    /// Queues `fire` on its pool without waiting. Refused fires are recorded, never lost:
-    /// a full pool writes a failed trigger; a closed pool (shutdown) leaves a scheduled
-    /// intent `Pending` for the next admin and fails a manual one.
+    /// Hands `fire` to the intake without waiting. Refused fires are recorded, never lost:
+    /// a full pool writes a failed trigger; after shutdown began a scheduled intent stays
+    /// `Pending` for the next admin and a manual fire is failed.
     pub fn submit(&self, fire: Fire) {
         let inner = &self.inner;
-        let pool = if inner.slow_jobs.is_slow(fire.job_id, now_ms()) {
-            &inner.slow
-        } else {
-            &inner.fast
-        };
-        let intent = fire.needs_claim.then_some(fire.log_id);
-        if let Some(log_id) = intent {
-            inner.queued.insert(log_id);
+        if fire.needs_claim {
+            inner.queued.insert(fire.log_id);
         }
-        let refused = pool.try_submit(fire);
-        if let (Some(log_id), Err(_)) = (intent, &refused) {
-            inner.queued.remove(log_id);
-        }
-        let (fire, reason) = match refused {
-            Ok(()) => return,
-            Err(Refused::Full(fire)) => {
-                let reason = format!(
-                    "Trigger Fail：the {} dispatch pool is full; this fire was not sent to an executor",
-                    pool.name()
-                );
-                (fire, reason)
-            }
-            Err(Refused::Closed(fire)) if fire.needs_claim => {
-                tracing::info!(
-                    log_id = fire.log_id,
-                    "admin shutting down; fire left pending"
-                );
-                return;
-            }
-            Err(Refused::Closed(fire)) => {
-                (fire, "Trigger Fail：the admin is shutting down".to_string())
-            }
+        let Err(fire) = inner.intake.send(fire) else {
+            return;
         };
+        if fire.needs_claim {
+            inner.queued.remove(fire.log_id);
+            tracing::info!(
+                log_id = fire.log_id,
+                "admin shutting down; fire left pending"
+            );
+            return;
+        }
+        let reason = "Trigger Fail：the admin is shutting down";
         tracing::warn!(log_id = fire.log_id, job_id = fire.job_id, code = CODE_FAIL, %reason, "fire refused");
-        let trigger = inner.trigger.clone();
-        tokio::spawn(async move { trigger.refuse(fire, &reason).await });
+        inner.recorder.record(
+            fire.log_id,
+            failed_record(&fire, reason, FireResult::Refused),
+        );
     }
 
-    /// True when the intent `log_id` waits in one of this admin's pools (the orphan sweeper
+    /// True when the intent `log_id` waits in this admin's intake (the orphan sweeper
     /// leaves it alone: it is late because the pools are busy, not because its admin died).
     pub fn holds(&self, log_id: i64) -> bool {
         self.inner.queued.contains(log_id)
@@ -260,42 +250,48 @@ impl Dispatcher {
         Ok((0..total).map(|i| Some(format!("{i}/{total}"))).collect())
     }
 
-    /// Stops taking fires and lets both pools finish what they hold, within `within`.
-    /// Returns false when workers had to be aborted.
+    /// Stops taking fires, lets the intake pass on what it holds and both pools finish
+    /// theirs, then writes every outcome, each step within `within`. Returns false when a
+    /// step had to be cut short.
     pub async fn drain(&self, within: Duration) -> bool {
-        let (fast, slow) =
-            tokio::join!(self.inner.fast.drain(within), self.inner.slow.drain(within));
-        fast && slow
+        let inner = &self.inner;
+        let intake_done = inner.intake.close(within).await;
+        let pools_done = inner.pools.drain(within).await;
+        let recorded = inner.recorder.flush(within).await;
+        intake_done && pools_done && recorded
     }
 
-    /// Stops both pools at once, aborting fires in flight (see [`Scheduler::abort`]).
+    /// Stops at once, aborting fires in flight (see [`Scheduler::abort`]).
     ///
     /// [`Scheduler::abort`]: crate::schedule::scheduler::Scheduler::abort
     pub async fn abort(&self) {
-        tokio::join!(self.inner.fast.abort(), self.inner.slow.abort());
+        let inner = &self.inner;
+        inner.intake.abort();
+        inner.pools.abort().await;
+        inner.recorder.abort();
     }
 }
 
-/// Log ids of intents waiting in the pools, not yet claimed.
+/// Log ids of intents submitted and not yet claimed.
 #[derive(Debug, Default)]
-struct QueuedIntents(Mutex<HashSet<i64>>);
+pub(super) struct QueuedIntents(Mutex<HashSet<i64>>);
 
 impl QueuedIntents {
-    fn insert(&self, log_id: i64) {
+    pub(super) fn insert(&self, log_id: i64) {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(log_id);
     }
 
-    fn remove(&self, log_id: i64) {
+    pub(super) fn remove(&self, log_id: i64) {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&log_id);
     }
 
-    fn contains(&self, log_id: i64) -> bool {
+    pub(super) fn contains(&self, log_id: i64) -> bool {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

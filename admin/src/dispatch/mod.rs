@@ -10,8 +10,11 @@
 pub mod dispatcher;
 pub mod executor_client;
 pub mod fire;
+pub mod intake;
 pub mod pool;
+pub mod recorder;
 pub mod route;
+pub mod stage;
 pub mod trigger;
 pub mod trigger_msg;
 

@@ -135,6 +135,59 @@ impl<T> Refused<T> {
     }
 }
 
+/// The fast and the slow pool, and the rule that picks one for each job.
+pub struct Pools<T> {
+    fast: Pool<T>,
+    slow: Pool<T>,
+    slow_jobs: Arc<SlowJobs>,
+}
+
+impl<T: Send + 'static> Pools<T> {
+    /// Both pools, sized `fast` and `slow` workers, each queueing up to `queue` items.
+    pub fn start(
+        (fast, slow, queue): (usize, usize, usize),
+        slow_jobs: Arc<SlowJobs>,
+        handler: Handler<T>,
+    ) -> Self {
+        Self {
+            fast: Pool::start("fast", fast, queue, handler.clone()),
+            slow: Pool::start("slow", slow, queue, handler),
+            slow_jobs,
+        }
+    }
+
+    /// Queues `item` of `job_id` on its pool, or gives it back with the failure message
+    /// to record (`Trigger Fail：…`) when that pool is full or closed.
+    pub fn submit(&self, job_id: i32, item: T) -> Result<(), (T, String)> {
+        let pool = if self.slow_jobs.is_slow(job_id, crate::time::now_ms()) {
+            &self.slow
+        } else {
+            &self.fast
+        };
+        pool.try_submit(item).map_err(|refused| match refused {
+            Refused::Full(item) => (
+                item,
+                format!(
+                    "Trigger Fail：the {} dispatch pool is full; this fire was not sent to an executor",
+                    pool.name()
+                ),
+            ),
+            Refused::Closed(item) => (item, "Trigger Fail：the admin is shutting down".into()),
+        })
+    }
+
+    /// [`Pool::drain`] of both, side by side; false when either hit the bound.
+    pub async fn drain(&self, within: Duration) -> bool {
+        let (fast, slow) = tokio::join!(self.fast.drain(within), self.slow.drain(within));
+        fast && slow
+    }
+
+    /// [`Pool::abort`] of both.
+    pub async fn abort(&self) {
+        tokio::join!(self.fast.abort(), self.slow.abort());
+    }
+}
+
 /// A trigger slower than this counts toward moving its job to the slow pool.
 pub const SLOW_TRIGGER: Duration = Duration::from_millis(500);
 /// More slow triggers than this within the current minute move a job to the slow pool.

@@ -1,11 +1,11 @@
 //! One trigger: from a fire to a recorded executor call (PROTOCOL.md §3.8).
 //!
-//! In order: claim the fire's intent (another admin may have taken it; then there is nothing
-//! to do), load the job and its group, pick the addresses (the group's, or a manual
-//! override), fan a SHARDING_BROADCAST job out over every address, route everything else,
-//! call the executor, and write the outcome to the log row. Whatever happens after a
-//! successful claim ends in [`Store::record_trigger`]: a row we claimed is never left
-//! `Claimed`, so retry and alarm always see a failure.
+//! A fire arrives claimed, with its job and group (the [`intake`](super::intake) did that
+//! for its whole batch). In order: pick the addresses (the group's, or a manual override),
+//! fan a SHARDING_BROADCAST job out over every address, route everything else, call the
+//! executor, and hand the outcome to the [`Recorder`]. Whatever happens ends in a
+//! recorded outcome: a row we claimed is never left `Claimed`, so retry and alarm always
+//! see a failure.
 
 use std::sync::Arc;
 
@@ -14,6 +14,8 @@ use futures::future::join_all;
 use jobwheel_executor::protocol::{CODE_FAIL, CODE_SUCCESS, TriggerParam, WireResponse};
 
 use super::fire::{Fire, parse_sharding};
+use super::intake::Ready;
+use super::recorder::Recorder;
 use super::route::{RouteOutcome, RouteStrategy, Routers};
 use super::trigger_msg::{ADDRESS_EMPTY, TriggerReport, run_result_msg};
 use super::{ExecutorClient, Target};
@@ -26,6 +28,7 @@ use crate::time::{from_naive, to_naive};
 /// Turns fires into executor calls and log rows. Shared by every pool worker.
 pub struct Trigger {
     store: Arc<dyn Store>,
+    recorder: Arc<Recorder>,
     client: ExecutorClient,
     routers: Arc<Routers>,
     tz: Tz,
@@ -43,11 +46,11 @@ struct Shard {
     broadcast: bool,
 }
 
-/// What a fire resolved to once its job and group were loaded.
+/// What a fire resolved to with its job and group.
 struct Resolved<'a> {
     fire: &'a Fire,
-    job: JobInfo,
-    group: JobGroup,
+    job: &'a JobInfo,
+    group: &'a JobGroup,
     addresses: Vec<String>,
     manual_registry: bool,
     strategy: Option<RouteStrategy>,
@@ -55,10 +58,17 @@ struct Resolved<'a> {
 }
 
 impl Trigger {
-    /// A trigger over the admin's store, calling executors with `client`.
-    pub fn new(state: &AppState, client: ExecutorClient, routers: Arc<Routers>) -> Self {
+    /// A trigger over the admin's store, calling executors with `client` and handing
+    /// outcomes to `recorder`.
+    pub fn new(
+        state: &AppState,
+        client: ExecutorClient,
+        routers: Arc<Routers>,
+        recorder: Arc<Recorder>,
+    ) -> Self {
         Self {
             store: state.store.clone(),
+            recorder,
             client,
             routers,
             tz: state.tz,
@@ -66,92 +76,27 @@ impl Trigger {
         }
     }
 
-    /// Fires `fire`. Never fails: database errors are logged; a fire whose claim failed for
-    /// such an error stays `Pending` for the orphan sweeper.
-    pub async fn fire(&self, fire: Fire) {
-        match self.claim(&fire).await {
-            Ok(true) => {}
-            Ok(false) => return,
+    /// Fires a claimed fire. Never fails: whatever goes wrong is recorded as a failed
+    /// trigger on the fire's row.
+    pub async fn fire(&self, ready: Ready) {
+        let Ready { fire, job, group } = ready;
+        let resolved = Resolved::new(&fire, &job, &group);
+        match self.shards(&resolved).await {
+            Ok(shards) => {
+                join_all(
+                    shards
+                        .into_iter()
+                        .map(|shard| self.trigger_shard(&resolved, shard)),
+                )
+                .await;
+            }
             Err(e) => {
-                tracing::warn!(log_id = fire.log_id, error = %e, "cannot claim fire; the orphan sweeper will retry it");
-                return;
+                tracing::error!(log_id = fire.log_id, job_id = fire.job_id, error = %e, "trigger failed");
+                let record =
+                    failed_record(&fire, &format!("Trigger Fail：{e}"), FireResult::Failed);
+                self.recorder.record(fire.log_id, record);
             }
         }
-        if let Err(e) = self.fire_claimed(&fire).await {
-            tracing::error!(log_id = fire.log_id, job_id = fire.job_id, error = %e, "trigger failed");
-            self.close_failed(
-                fire.log_id,
-                &fire,
-                &format!("Trigger Fail：{e}"),
-                FireResult::Failed,
-            )
-            .await;
-        }
-    }
-
-    /// Records `fire` as failed without calling anybody (pool full, shutting down), after
-    /// claiming it if it is an intent: XXL-JOB drops such fires silently; we make them
-    /// visible to retry and alarm.
-    pub async fn refuse(&self, fire: Fire, reason: &str) {
-        match self.claim(&fire).await {
-            Ok(true) => {
-                self.close_failed(fire.log_id, &fire, reason, FireResult::Refused)
-                    .await;
-            }
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(log_id = fire.log_id, error = %e, "cannot claim refused fire; the orphan sweeper will retry it");
-            }
-        }
-    }
-
-    async fn claim(&self, fire: &Fire) -> Result<bool> {
-        if !fire.needs_claim {
-            return Ok(true);
-        }
-        let won = self.store.claim_fire(fire.log_id).await?;
-        if !won {
-            tracing::debug!(
-                log_id = fire.log_id,
-                "fire already claimed by another admin"
-            );
-        }
-        Ok(won)
-    }
-
-    async fn fire_claimed(&self, fire: &Fire) -> Result<()> {
-        let Some(job) = self.store.get_job(fire.job_id).await? else {
-            self.close_failed(
-                fire.log_id,
-                fire,
-                &format!("Trigger Fail：job {} no longer exists", fire.job_id),
-                FireResult::Failed,
-            )
-            .await;
-            return Ok(());
-        };
-        let Some(group) = self.store.get_group(job.job_group).await? else {
-            self.close_failed(
-                fire.log_id,
-                fire,
-                &format!(
-                    "Trigger Fail：executor group {} does not exist",
-                    job.job_group
-                ),
-                FireResult::Failed,
-            )
-            .await;
-            return Ok(());
-        };
-        let resolved = Resolved::new(fire, job, group);
-        let shards = self.shards(&resolved).await?;
-        join_all(
-            shards
-                .into_iter()
-                .map(|shard| self.trigger_shard(&resolved, shard)),
-        )
-        .await;
-        Ok(())
     }
 
     /// The shards to trigger. A broadcast fire without an explicit shard fans out: its own
@@ -256,9 +201,7 @@ impl Trigger {
             executor_sharding_param: sharding,
             executor_fail_retry_count: r.fire.fail_retry_count,
         };
-        if let Err(e) = self.store.record_trigger(shard.log_id, &record).await {
-            tracing::error!(log_id = shard.log_id, error = %e, "cannot record trigger result");
-        }
+        self.recorder.record(shard.log_id, record);
     }
 
     /// A broadcast shard goes to `addresses[index]` (or the first address when the group
@@ -323,26 +266,24 @@ impl Trigger {
             broadcast_total: i32::try_from(shard.total).unwrap_or(i32::MAX),
         }
     }
+}
 
-    /// Writes a failure (code 500) to a row we own and marks it done.
-    async fn close_failed(&self, log_id: i64, fire: &Fire, msg: &str, result: FireResult) {
-        series::fire_settled(fire.trigger_type, result);
-        let record = TriggerRecord {
-            trigger_code: CODE_FAIL,
-            trigger_msg: format!("Trigger type：{}<br>{msg}", fire.trigger_type.title()),
-            executor_param: fire.executor_param.clone(),
-            executor_sharding_param: fire.sharding_param.clone(),
-            executor_fail_retry_count: fire.fail_retry_count,
-            ..TriggerRecord::default()
-        };
-        if let Err(e) = self.store.record_trigger(log_id, &record).await {
-            tracing::error!(log_id, error = %e, "cannot record trigger failure");
-        }
+/// The outcome of a claimed fire that failed before (or instead of) an executor call: code
+/// 500 and `msg`, counted under `result` in the metrics.
+pub(crate) fn failed_record(fire: &Fire, msg: &str, result: FireResult) -> TriggerRecord {
+    series::fire_settled(fire.trigger_type, result);
+    TriggerRecord {
+        trigger_code: CODE_FAIL,
+        trigger_msg: format!("Trigger type：{}<br>{msg}", fire.trigger_type.title()),
+        executor_param: fire.executor_param.clone(),
+        executor_sharding_param: fire.sharding_param.clone(),
+        executor_fail_retry_count: fire.fail_retry_count,
+        ..TriggerRecord::default()
     }
 }
 
 impl<'a> Resolved<'a> {
-    fn new(fire: &'a Fire, job: JobInfo, group: JobGroup) -> Self {
+    fn new(fire: &'a Fire, job: &'a JobInfo, group: &'a JobGroup) -> Self {
         let overridden = split_addresses(fire.address_list.as_deref());
         let (addresses, manual_registry) = if overridden.is_empty() {
             let manual = group.address_type == crate::store::AddressType::Manual;

@@ -2,20 +2,23 @@
 //! §6.3).
 //!
 //! Every path that finishes a run (a callback, the lost-result monitor, a manual kill) goes
-//! through [`complete_run`], so the rules live in one place: the first result wins, the
+//! through [`complete_runs`], so the rules live in one place: the first result wins, the
 //! message is appended and bounded. Child jobs and alarms hook in here too.
+
+use std::collections::{HashMap, HashSet};
 
 use jobwheel_executor::protocol::CODE_SUCCESS;
 
 use super::children;
 use crate::app::AppState;
 use crate::error::Result;
+use crate::store::JobInfo;
 use crate::time::now_naive;
 
 /// The admin keeps at most this many characters of a result message (XXL-JOB's limit).
 pub const HANDLE_MSG_MAX_CHARS: usize = 15_000;
 
-/// What [`complete_run`] did with a result.
+/// What [`complete_runs`] did with a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Completion {
     /// The result was written.
@@ -24,54 +27,156 @@ pub enum Completion {
     AlreadyCompleted,
     /// No log row has this id (deleted, or not ours); the result was ignored.
     LogNotFound,
+    /// The run belongs to another group than the caller may finish; the result was
+    /// ignored (a group token must not finish, and so chain, another group's jobs).
+    OtherGroup,
 }
 
-/// Records the result of run `log_id`, unless it already has one.
-///
-/// The message is the existing `handle_msg`, `<br>`, then `handle_msg`, cut to
-/// [`HANDLE_MSG_MAX_CHARS`]. The store writes only while `handle_code = 0`, so two admins
-/// receiving the same callback (an executor retrying against a second admin) still write
-/// it once.
+/// A run's result as reported: by an executor's callback, the lost-result monitor, a kill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    /// The run's log row.
+    pub log_id: i64,
+    /// `handleCode`: 200 success, anything else a failure.
+    pub handle_code: i32,
+    /// `handleMsg`.
+    pub handle_msg: Option<String>,
+}
+
+/// Results written per transaction: a callback batch can hold thousands.
+const BATCH: usize = 500;
+
+/// Records the result of run `log_id`, unless it already has one (see [`complete_runs`]).
 pub async fn complete_run(
     state: &AppState,
     log_id: i64,
     handle_code: i32,
     handle_msg: Option<&str>,
 ) -> Result<Completion> {
-    let Some(log) = state.store.get_log(log_id).await? else {
-        tracing::debug!(log_id, "result for an unknown log ignored");
-        return Ok(Completion::LogNotFound);
+    let result = RunResult {
+        log_id,
+        handle_code,
+        handle_msg: handle_msg.map(str::to_string),
     };
-    if log.handle_code > 0 {
-        tracing::debug!(log_id, "repeated result ignored");
-        return Ok(Completion::AlreadyCompleted);
-    }
-    let message = join_message(log.handle_msg.as_deref(), handle_msg);
-    let written = state
-        .store
-        .complete_log(log_id, handle_code, &message, now_naive(state.tz))
-        .await?;
-    if !written {
-        return Ok(Completion::AlreadyCompleted);
-    }
-    if handle_code == CODE_SUCCESS {
-        fire_children(state, log.job_id, log_id, &message).await?;
-    }
-    Ok(Completion::Completed)
+    let mut completions = complete_runs(state, std::slice::from_ref(&result), None).await?;
+    Ok(completions.pop().unwrap_or(Completion::LogNotFound))
 }
 
-/// Triggers the children of a run that just succeeded and appends their results to its
-/// `handle_msg` (XXL-JOB appends before writing; we write first so that only the admin
-/// whose write won fires them).
-async fn fire_children(state: &AppState, job_id: i32, log_id: i64, message: &str) -> Result<()> {
-    let Some(job) = state.store.get_job(job_id).await? else {
+/// Records a batch of results, each unless its run already has one; answers one
+/// [`Completion`] per result, in order. `group`, when set, is the only group whose runs
+/// the caller may finish.
+///
+/// Each message is the existing `handle_msg`, `<br>`, then the new one, cut to
+/// [`HANDLE_MSG_MAX_CHARS`]. The store reads and writes each chunk of the batch in one
+/// transaction with the rows locked and writes only where `handle_code = 0`, so two admins
+/// receiving the same callback (an executor retrying against a second admin) still write
+/// it once, and only the admin whose write won fires the children. A result repeated
+/// within the batch counts once (the first).
+pub async fn complete_runs(
+    state: &AppState,
+    results: &[RunResult],
+    group: Option<i32>,
+) -> Result<Vec<Completion>> {
+    let mut outcome: HashMap<i64, Completion> = HashMap::with_capacity(results.len());
+    for chunk in results.chunks(BATCH) {
+        complete_chunk(state, chunk, group, &mut outcome).await?;
+    }
+    let mut reported = HashSet::with_capacity(results.len());
+    Ok(results
+        .iter()
+        .map(|r| match outcome.get(&r.log_id).copied() {
+            Some(Completion::Completed) if !reported.insert(r.log_id) => {
+                Completion::AlreadyCompleted
+            }
+            Some(completion) => completion,
+            None => Completion::LogNotFound,
+        })
+        .collect())
+}
+
+/// One transaction of [`complete_runs`]; records each id's outcome in `outcome`.
+async fn complete_chunk(
+    state: &AppState,
+    chunk: &[RunResult],
+    group: Option<i32>,
+    outcome: &mut HashMap<i64, Completion>,
+) -> Result<()> {
+    let mut first: HashMap<i64, &RunResult> = HashMap::with_capacity(chunk.len());
+    for result in chunk {
+        if !outcome.contains_key(&result.log_id) {
+            first.entry(result.log_id).or_insert(result);
+        }
+    }
+    let ids: Vec<i64> = first.keys().copied().collect();
+    let mut messages: HashMap<i64, String> = HashMap::new();
+    let mut foreign: HashSet<i64> = HashSet::new();
+    let completed = state
+        .store
+        .complete_logs(&ids, now_naive(state.tz), &mut |log| {
+            if group.is_some_and(|g| g != log.job_group) {
+                foreign.insert(log.id);
+                return None;
+            }
+            let result = first.get(&log.id)?;
+            let message = join_message(log.handle_msg.as_deref(), result.handle_msg.as_deref());
+            messages.insert(log.id, message.clone());
+            Some((result.handle_code, message))
+        })
+        .await?;
+    for log in &completed.found {
+        let completion = if foreign.contains(&log.id) {
+            tracing::warn!(
+                log_id = log.id,
+                ?group,
+                "result for a run of another group ignored"
+            );
+            Completion::OtherGroup
+        } else {
+            Completion::AlreadyCompleted
+        };
+        outcome.insert(log.id, completion);
+    }
+    let mut succeeded = Vec::new();
+    for log_id in &completed.written {
+        outcome.insert(*log_id, Completion::Completed);
+        let log = completed.found.iter().find(|l| l.id == *log_id);
+        let success = first
+            .get(log_id)
+            .is_some_and(|r| r.handle_code == CODE_SUCCESS);
+        if let (Some(log), true, Some(message)) = (log, success, messages.remove(log_id)) {
+            succeeded.push((log.job_id, *log_id, message));
+        }
+    }
+    fire_children(state, succeeded).await
+}
+
+/// Triggers the children of runs that just succeeded and appends their results to each
+/// run's `handle_msg` (XXL-JOB appends before writing; we write first so that only the
+/// admin whose write won fires them). Jobs are read once per batch.
+async fn fire_children(state: &AppState, succeeded: Vec<(i32, i64, String)>) -> Result<()> {
+    if succeeded.is_empty() {
         return Ok(());
-    };
-    if let Some(children) = children::trigger_children(state, &job).await {
-        state
-            .store
-            .set_handle_msg(log_id, &format!("{message}{children}"))
-            .await?;
+    }
+    let mut job_ids: Vec<i32> = succeeded.iter().map(|(job, _, _)| *job).collect();
+    job_ids.sort_unstable();
+    job_ids.dedup();
+    let jobs: HashMap<i32, JobInfo> = state
+        .store
+        .get_jobs(&job_ids)
+        .await?
+        .into_iter()
+        .map(|job| (job.id, job))
+        .collect();
+    for (job_id, log_id, message) in succeeded {
+        let Some(job) = jobs.get(&job_id) else {
+            continue;
+        };
+        if let Some(children) = children::trigger_children(state, job).await {
+            state
+                .store
+                .set_handle_msg(log_id, &format!("{message}{children}"))
+                .await?;
+        }
     }
     Ok(())
 }

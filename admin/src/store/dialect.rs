@@ -24,6 +24,11 @@ pub(crate) trait Dialect: Binder {
     /// excludes every other writer.
     const LOCK_SCHEDULE: &'static str;
 
+    /// Appended to a `SELECT` inside a write transaction to lock the rows it reads until
+    /// commit (MySQL `FOR UPDATE`); empty on SQLite, whose `BEGIN IMMEDIATE` already
+    /// excludes every other writer.
+    const FOR_UPDATE: &'static str;
+
     /// Inserts the `schedule_lock` row unless it exists.
     const ENSURE_LOCK_ROW: &'static str;
 

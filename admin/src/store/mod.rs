@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use jobwheel_executor::protocol::RegistryParam;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 pub use model::*;
 
 /// Opens the database of `url` and brings its schema up to date: `mysql://…` or
@@ -140,8 +140,14 @@ pub trait Store: Send + Sync + 'static {
         plan: &mut (dyn FnMut(Vec<JobInfo>) -> ScanPlan + Send),
     ) -> Result<Vec<RecordedFire>>;
 
-    /// Moves a fire from `Pending` to `Claimed`; true for exactly one caller per fire.
-    async fn claim_fire(&self, log_id: i64) -> Result<bool>;
+    /// Moves the fires among `log_ids` that are still `Pending` to `Claimed`, in one
+    /// transaction, and returns their ids: each fire is won by exactly one caller, however
+    /// many admins claim it at once.
+    async fn claim_fires(&self, log_ids: &[i64]) -> Result<Vec<i64>>;
+    /// [`Store::claim_fires`] of one fire; true when this caller won it.
+    async fn claim_fire(&self, log_id: i64) -> Result<bool> {
+        Ok(!self.claim_fires(&[log_id]).await?.is_empty())
+    }
     /// `Pending` fires due before `due_before` (epoch ms), oldest first: fires of an admin
     /// that died before dispatching them.
     async fn orphan_fires(&self, due_before: i64, limit: i64) -> Result<Vec<JobLog>>;
@@ -155,8 +161,28 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts a log row and returns its id.
     async fn insert_log(&self, log: &NewLog) -> Result<i64>;
-    /// Writes the trigger outcome and marks the fire `Done`.
-    async fn record_trigger(&self, log_id: i64, record: &TriggerRecord) -> Result<()>;
+    /// Writes the trigger outcomes of many fires in one statement and marks them `Done`.
+    /// Returns how many rows were written (a row deleted meanwhile is skipped).
+    async fn record_triggers(&self, records: &[(i64, TriggerRecord)]) -> Result<u64>;
+    /// [`Store::record_triggers`] of one fire; `NotFound` when the row is gone.
+    async fn record_trigger(&self, log_id: i64, record: &TriggerRecord) -> Result<()> {
+        if self.record_triggers(&[(log_id, record.clone())]).await? == 0 {
+            return Err(Error::NotFound(format!("log {log_id}")));
+        }
+        Ok(())
+    }
+    /// Writes the results of many runs in one transaction. Reads the rows `log_ids` (locked
+    /// until commit), asks `decide` for the result of each row still without one
+    /// (`handle_code = 0`: the first result wins), writes what it returns, and reports
+    /// which rows were found and which were written.
+    ///
+    /// `decide` is pure (no I/O): it runs while the rows are locked.
+    async fn complete_logs(
+        &self,
+        log_ids: &[i64],
+        handle_time: NaiveDateTime,
+        decide: &mut (dyn for<'l> FnMut(&'l JobLog) -> Option<(i32, String)> + Send),
+    ) -> Result<CompletedLogs>;
     /// Writes a run's result if it has none yet (`handle_code = 0`): the first result wins.
     /// True when this call wrote it.
     async fn complete_log(
@@ -166,6 +192,10 @@ pub trait Store: Send + Sync + 'static {
         handle_msg: &str,
         handle_time: NaiveDateTime,
     ) -> Result<bool>;
+    /// The jobs among `ids` that exist (any order).
+    async fn get_jobs(&self, ids: &[i32]) -> Result<Vec<JobInfo>>;
+    /// The executor groups among `ids` that exist (any order).
+    async fn get_groups(&self, ids: &[i32]) -> Result<Vec<JobGroup>>;
     /// One log row.
     async fn get_log(&self, id: i64) -> Result<Option<JobLog>>;
     /// Logs matching `filter`, newest first, and the total count.

@@ -334,6 +334,15 @@ pub struct RecordedFire {
     pub fire_at: i64,
 }
 
+/// What [`super::Store::complete_logs`] found and wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompletedLogs {
+    /// The rows that exist, as they were before the write.
+    pub found: Vec<JobLog>,
+    /// Ids of the rows whose result this call wrote.
+    pub written: Vec<i64>,
+}
+
 /// Paging of list queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {

@@ -415,15 +415,34 @@ where
         finish(tx, scanned).await
     }
 
-    async fn claim_fire(&self, log_id: i64) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE xxl_job_log SET jobwheel_fire_state = 2 \
-             WHERE id = ? AND jobwheel_fire_state = 1",
-        )
-        .arg(log_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(DB::rows_affected(&result) == 1)
+    async fn claim_fires(&self, log_ids: &[i64]) -> Result<Vec<i64>> {
+        if log_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let claimed = async {
+            // Read which are still pending and lock them, then flip exactly those: the
+            // answer says which fires are ours even when another admin claims some of the
+            // same ids at the same moment (a bare conditional UPDATE only counts rows).
+            let mut qb = QueryBuilder::<DB>::new("");
+            sql::push_select_ids(
+                &mut qb,
+                "SELECT id FROM xxl_job_log",
+                log_ids.iter().map(|id| Value::from(*id)),
+                &format!(" AND jobwheel_fire_state = 1{}", DB::FOR_UPDATE),
+            );
+            let pending: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            let pending: Vec<i64> = pending.into_iter().map(|(id,)| id).collect();
+            if !pending.is_empty() {
+                let mut qb =
+                    QueryBuilder::<DB>::new("UPDATE xxl_job_log SET jobwheel_fire_state = 2");
+                sql::push_where_ids(&mut qb, pending.iter().map(|id| Value::from(*id)));
+                qb.build().execute(&mut *tx).await?;
+            }
+            Ok(pending)
+        }
+        .await;
+        finish(tx, claimed).await
     }
 
     async fn orphan_fires(&self, due_before: i64, limit: i64) -> Result<Vec<JobLog>> {
@@ -460,26 +479,50 @@ where
         Ok(DB::last_insert_id(&result))
     }
 
-    async fn record_trigger(&self, log_id: i64, record: &TriggerRecord) -> Result<()> {
-        let result = sqlx::query(
-            "UPDATE xxl_job_log SET trigger_code = ?, trigger_msg = ?, executor_address = ?, \
-             executor_handler = ?, executor_param = ?, executor_sharding_param = ?, \
-             executor_fail_retry_count = ?, jobwheel_fire_state = 0 WHERE id = ?",
-        )
-        .arg(record.trigger_code)
-        .arg(record.trigger_msg.as_str())
-        .arg(&record.executor_address)
-        .arg(&record.executor_handler)
-        .arg(&record.executor_param)
-        .arg(&record.executor_sharding_param)
-        .arg(record.executor_fail_retry_count)
-        .arg(log_id)
-        .execute(&self.pool)
-        .await?;
-        if DB::rows_affected(&result) == 0 {
-            return Err(Error::NotFound(format!("log {log_id}")));
+    async fn record_triggers(&self, records: &[(i64, TriggerRecord)]) -> Result<u64> {
+        let mut written = 0;
+        for batch in records.chunks(sql::SCAN_BATCH) {
+            let mut qb = QueryBuilder::<DB>::new("");
+            sql::push_trigger_records(&mut qb, batch);
+            written += DB::rows_affected(&qb.build().execute(&self.pool).await?);
         }
-        Ok(())
+        Ok(written)
+    }
+
+    async fn complete_logs(
+        &self,
+        log_ids: &[i64],
+        handle_time: NaiveDateTime,
+        decide: &mut (dyn for<'l> FnMut(&'l JobLog) -> Option<(i32, String)> + Send),
+    ) -> Result<CompletedLogs> {
+        if log_ids.is_empty() {
+            return Ok(CompletedLogs::default());
+        }
+        let mut tx = self.begin_write().await?;
+        let completed = async {
+            let mut qb = QueryBuilder::<DB>::new("");
+            sql::push_select_ids(
+                &mut qb,
+                sql::LOG_COLUMNS,
+                log_ids.iter().map(|id| Value::from(*id)),
+                DB::FOR_UPDATE,
+            );
+            let found: Vec<JobLog> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            let results: Vec<(i64, i32, String)> = found
+                .iter()
+                .filter(|log| log.handle_code == 0)
+                .filter_map(|log| decide(log).map(|(code, msg)| (log.id, code, msg)))
+                .collect();
+            for batch in results.chunks(sql::SCAN_BATCH) {
+                let mut qb = QueryBuilder::<DB>::new("");
+                sql::push_run_results(&mut qb, batch, handle_time);
+                qb.build().execute(&mut *tx).await?;
+            }
+            let written = results.into_iter().map(|(id, _, _)| id).collect();
+            Ok(CompletedLogs { found, written })
+        }
+        .await;
+        finish(tx, completed).await
     }
 
     async fn complete_log(
@@ -500,6 +543,18 @@ where
         .execute(&self.pool)
         .await?;
         Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn get_jobs(&self, ids: &[i32]) -> Result<Vec<JobInfo>> {
+        self.by_ids(sql::JOB_COLUMNS, ids.iter().map(|id| Value::from(*id)))
+            .await
+    }
+
+    async fn get_groups(&self, ids: &[i32]) -> Result<Vec<JobGroup>> {
+        let rows: Vec<GroupRow> = self
+            .by_ids(sql::GROUP_COLUMNS, ids.iter().map(|id| Value::from(*id)))
+            .await?;
+        Ok(rows.into_iter().map(JobGroup::from).collect())
     }
 
     async fn get_log(&self, id: i64) -> Result<Option<JobLog>> {
@@ -757,15 +812,8 @@ where
         if ids.is_empty() {
             return Ok(0);
         }
-        let mut qb = QueryBuilder::<DB>::new("DELETE FROM xxl_job_log WHERE id IN (");
-        {
-            let mut list = qb.separated(", ");
-            for id in ids {
-                list.push("");
-                DB::push_unseparated(&mut list, (*id).into());
-            }
-        }
-        qb.push(")");
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM xxl_job_log");
+        sql::push_where_ids(&mut qb, ids.iter().map(|id| Value::from(*id)));
         let result = qb.build().execute(&self.pool).await?;
         Ok(DB::rows_affected(&result))
     }
@@ -1049,6 +1097,21 @@ where
             .fetch_optional(&self.pool)
             .await?;
         Ok(row)
+    }
+
+    /// The rows of `select` whose primary key is among `ids`, read in chunks.
+    async fn by_ids<T>(&self, select: &str, ids: impl Iterator<Item = Value>) -> Result<Vec<T>>
+    where
+        for<'r> T: FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        let ids: Vec<Value> = ids.collect();
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(sql::SCAN_BATCH) {
+            let mut qb = QueryBuilder::<DB>::new("");
+            sql::push_select_ids(&mut qb, select, chunk.iter().cloned(), "");
+            rows.extend(qb.build_query_as::<T>().fetch_all(&self.pool).await?);
+        }
+        Ok(rows)
     }
 
     /// A page of `select` rows matching `conds`, and how many match in all.
