@@ -78,6 +78,11 @@ pub struct Opts {
     /// Seconds of each lateness run (default 60; 3 with --smoke).
     #[arg(long)]
     pub lateness_secs: Option<u64>,
+    /// Jobs of the lateness scenario, each firing every second on the same whole second;
+    /// several (`1000,100`) run it once per count, which shows how lateness grows with
+    /// the size of the burst (default 1000; 50 with --smoke).
+    #[arg(long, value_delimiter = ',')]
+    pub lateness_jobs: Vec<i64>,
     /// Jobs offered to the throughput scenario, each firing once a second (default 2000, the
     /// target; 100 with --smoke); the peer admin scenario runs 1000 and 2000 unless set.
     #[arg(long)]

@@ -15,84 +15,102 @@ const NAME: &str = "lateness";
 
 /// Runs the lateness scenario on every chosen database.
 pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
-    let jobs: i64 = pick(opts, 1000, 50);
+    let counts = if opts.lateness_jobs.is_empty() {
+        vec![pick(opts, 1000, 50)]
+    } else {
+        opts.lateness_jobs.clone()
+    };
     let secs = opts.lateness_secs.unwrap_or(pick(opts, 60, 2)) as i64;
     for kind in opts.kinds() {
-        let load = Load::start(
-            kind,
-            &opts.mysql_url,
-            &opts.admin_binary(),
-            4,
-            jobs,
-            true,
-            &[],
-        )
-        .await?;
-        // Judge fires scheduled in [first, first + secs); leave 3 s for the last to arrive.
-        let end = load.first_fire + secs * 1000;
-        load.until(secs * 1000 + 3000).await;
-        let runs = load.executors.recorder.runs();
-        let first = load.first_fire;
-        let mut seen: HashMap<(i32, i64), u32> = HashMap::new();
-        let mut late: Vec<f64> = Vec::new();
-        for run in runs.iter().filter(|r| (first..end).contains(&r.scheduled)) {
-            *seen.entry((run.job_id, run.scheduled)).or_default() += 1;
-            late.push((run.started - run.scheduled) as f64);
+        for &jobs in &counts {
+            measure(opts, kind, jobs, secs, report).await?;
         }
-        // Every job fires on every whole second from the first: exactly `secs` fires each.
-        let expected = jobs * secs;
-        let distinct = seen.len() as i64;
-        let doubled: u32 = seen.values().map(|n| n - 1).sum();
-        let missing = expected - distinct;
-        let subject = kind.name();
-        late.sort_by(f64::total_cmp);
-        let note = format!("{jobs} jobs × 1/s × {secs} s = {expected} fires, 4 executors");
-        report.add(
-            NAME,
-            subject,
-            "p50 lateness",
-            percentile(&late, 50.0),
-            "ms",
-            Target::None,
-            note,
-        );
-        report.add(
-            NAME,
-            subject,
-            "p99 lateness",
-            percentile(&late, 99.0),
-            "ms",
-            Target::AtMost(20.0),
-            "",
-        );
-        report.add(
-            NAME,
-            subject,
-            "max lateness",
-            percentile(&late, 100.0),
-            "ms",
-            Target::AtMost(100.0),
-            "",
-        );
-        report.add(
-            NAME,
-            subject,
-            "missing fires",
-            missing as f64,
-            "",
-            Target::AtMost(0.0),
-            "",
-        );
-        report.add(
-            NAME,
-            subject,
-            "doubled fires",
-            f64::from(doubled),
-            "",
-            Target::AtMost(0.0),
-            "",
-        );
-        load.stop().await?;
     }
+    Ok(())
+}
+
+/// One lateness run: `jobs` one-second jobs for `secs` seconds on `kind`.
+async fn measure(
+    opts: &Opts,
+    kind: crate::db::Kind,
+    jobs: i64,
+    secs: i64,
+    report: &mut Report,
+) -> Result<()> {
+    let load = Load::start(
+        kind,
+        &opts.mysql_url,
+        &opts.admin_binary(),
+        4,
+        jobs,
+        true,
+        &[],
+    )
+    .await?;
+    // Judge fires scheduled in [first, first + secs); leave 3 s for the last to arrive.
+    let end = load.first_fire + secs * 1000;
+    load.until(secs * 1000 + 3000).await;
+    let runs = load.executors.recorder.runs();
+    let first = load.first_fire;
+    let mut seen: HashMap<(i32, i64), u32> = HashMap::new();
+    let mut late: Vec<f64> = Vec::new();
+    for run in runs.iter().filter(|r| (first..end).contains(&r.scheduled)) {
+        *seen.entry((run.job_id, run.scheduled)).or_default() += 1;
+        late.push((run.started - run.scheduled) as f64);
+    }
+    // Every job fires on every whole second from the first: exactly `secs` fires each.
+    let expected = jobs * secs;
+    let distinct = seen.len() as i64;
+    let doubled: u32 = seen.values().map(|n| n - 1).sum();
+    let missing = expected - distinct;
+    let subject = kind.name();
+    late.sort_by(f64::total_cmp);
+    let note = format!("{jobs} jobs × 1/s × {secs} s = {expected} fires, 4 executors");
+    report.add(
+        NAME,
+        subject,
+        &format!("p50 lateness, {jobs} jobs"),
+        percentile(&late, 50.0),
+        "ms",
+        Target::None,
+        note,
+    );
+    report.add(
+        NAME,
+        subject,
+        &format!("p99 lateness, {jobs} jobs"),
+        percentile(&late, 99.0),
+        "ms",
+        Target::AtMost(20.0),
+        "",
+    );
+    report.add(
+        NAME,
+        subject,
+        &format!("max lateness, {jobs} jobs"),
+        percentile(&late, 100.0),
+        "ms",
+        Target::AtMost(100.0),
+        "",
+    );
+    report.add(
+        NAME,
+        subject,
+        &format!("missing fires, {jobs} jobs"),
+        missing as f64,
+        "",
+        Target::AtMost(0.0),
+        "",
+    );
+    report.add(
+        NAME,
+        subject,
+        &format!("doubled fires, {jobs} jobs"),
+        f64::from(doubled),
+        "",
+        Target::AtMost(0.0),
+        "",
+    );
+    load.stop().await?;
     Ok(())
 }
