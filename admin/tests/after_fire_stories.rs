@@ -394,6 +394,23 @@ async fn glue_sources_are_versioned_and_travel_in_the_trigger(store: Arc<dyn Sto
     assert_eq!(shown["glueSource"], "echo v1");
     assert_eq!(shown["glueType"], "GLUE_SHELL");
 
+    // A source changed by editing the job is versioned too, so it can be restored.
+    let (status, edited) = send(
+        app.v1(Method::PUT, &format!("/jobs/{job}"))
+            .json(&json!({"glueSource": "echo v4"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    let (_, versions) = send(app.v1(Method::GET, &format!("{glue}/versions"))).await;
+    assert_eq!(versions[0]["glueSource"], "echo v4");
+    assert_eq!(versions[0]["glueRemark"], "source changed with the job");
+    let (status, _) = send(
+        app.v1(Method::POST, &format!("{glue}/restore"))
+            .json(&json!({"versionId": first})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
     trigger(&app.state, job).await;
     let received = executor.wait_for(1, WAIT).await;
     assert_eq!(received[0].param.glue_source.as_deref(), Some("echo v1"));

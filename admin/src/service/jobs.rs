@@ -119,6 +119,7 @@ pub async fn update(state: &AppState, id: i32, input: JobInput) -> Result<JobInf
             .update_job_guarded(&job, current.trigger_status, current.trigger_next_time)
             .await?
         {
+            record_glue_version(state, &current, &job).await?;
             return get(state, id).await;
         }
     }
@@ -126,6 +127,38 @@ pub async fn update(state: &AppState, id: i32, input: JobInput) -> Result<JobInf
         "job {id} kept changing while it was being saved; try again"
     )))
 }
+
+/// Records a GLUE version when an edit changed a GLUE job's source, so a source changed
+/// through the job (console form, `PUT /jobs/{id}`) shows in the history and can be
+/// restored like one saved in the GLUE editor. The edit's `glueRemark` names the version
+/// when it has the editor's 4 to 100 characters; otherwise [`EDITED_REMARK`] does.
+async fn record_glue_version(state: &AppState, before: &JobInfo, after: &JobInfo) -> Result<()> {
+    if after.glue_type.eq_ignore_ascii_case("BEAN") || after.glue_source == before.glue_source {
+        return Ok(());
+    }
+    let remark = after
+        .glue_remark
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| {
+            after.glue_remark != before.glue_remark && (4..=100).contains(&r.chars().count())
+        })
+        .unwrap_or(EDITED_REMARK);
+    state
+        .store
+        .save_glue(
+            after.id,
+            after.glue_source.as_deref(),
+            remark,
+            after.update_time.unwrap_or_else(|| now_naive(state.tz)),
+            super::glue::VERSIONS_KEPT,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Remark of a GLUE version recorded by a job edit that gave none of its own.
+pub const EDITED_REMARK: &str = "source changed with the job";
 
 /// How often an edit is re-applied when the scheduler moved the job meanwhile.
 const UPDATE_ATTEMPTS: usize = 5;
