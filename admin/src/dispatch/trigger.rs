@@ -4,24 +4,31 @@
 //! to do), load the job and its group, pick the addresses (the group's, or a manual
 //! override), fan a SHARDING_BROADCAST job out over every address, route everything else,
 //! call the executor, and write the outcome to the log row. Whatever happens after a
-//! successful claim ends in [`Store::record_trigger`]: a row we claimed is never left
-//! `Claimed`, so retry and alarm always see a failure.
+//! successful claim ends in [`Store::record_trigger`] (retried while the database is
+//! unreachable): a row we claimed is never left `Claimed`, so retry and alarm always see a
+//! failure.
+//!
+//! A scheduled fire more than the misfire tolerance (5 s) late when a worker takes it, or
+//! once its claim went through (the database was down), is not fired late: it stays (or goes
+//! back to) `Pending`, and the orphan sweeper applies the job's misfire strategy to it.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
 use futures::future::join_all;
 use jobwheel_executor::protocol::{CODE_FAIL, CODE_SUCCESS, TriggerParam, WireResponse};
 
-use super::fire::{Fire, parse_sharding};
+use super::fire::{Fire, TriggerType, parse_sharding};
 use super::route::{RouteOutcome, RouteStrategy, Routers};
 use super::trigger_msg::{ADDRESS_EMPTY, TriggerReport, run_result_msg};
 use super::{ExecutorClient, Target};
 use crate::app::AppState;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::observe::series::{self, FireResult};
+use crate::schedule::misfire::MISFIRE_THRESHOLD_MS;
 use crate::store::{FireState, JobGroup, JobInfo, NewLog, Store, TriggerRecord, split_addresses};
-use crate::time::{from_naive, to_naive};
+use crate::time::{from_naive, now_ms, to_naive};
 
 /// Turns fires into executor calls and log rows. Shared by every pool worker.
 pub struct Trigger {
@@ -69,6 +76,14 @@ impl Trigger {
     /// Fires `fire`. Never fails: database errors are logged; a fire whose claim failed for
     /// such an error stays `Pending` for the orphan sweeper.
     pub async fn fire(&self, fire: Fire) {
+        if too_late(&fire) {
+            tracing::info!(
+                log_id = fire.log_id,
+                job_id = fire.job_id,
+                "fire found too late; left pending for its misfire strategy"
+            );
+            return;
+        }
         match self.claim(&fire).await {
             Ok(true) => {}
             Ok(false) => return,
@@ -76,6 +91,20 @@ impl Trigger {
                 tracing::warn!(log_id = fire.log_id, error = %e, "cannot claim fire; the orphan sweeper will retry it");
                 return;
             }
+        }
+        // The claim itself may have waited for an unreachable database past the tolerance.
+        if too_late(&fire) {
+            match self.store.release_fire(fire.log_id).await {
+                Ok(_) => tracing::info!(
+                    log_id = fire.log_id,
+                    job_id = fire.job_id,
+                    "fire claimed too late; handed back to its misfire strategy"
+                ),
+                Err(e) => {
+                    tracing::warn!(log_id = fire.log_id, error = %e, "cannot hand back a late fire; the stuck-claim sweep will close it")
+                }
+            }
+            return;
         }
         if let Err(e) = self.fire_claimed(&fire).await {
             tracing::error!(log_id = fire.log_id, job_id = fire.job_id, error = %e, "trigger failed");
@@ -256,8 +285,28 @@ impl Trigger {
             executor_sharding_param: sharding,
             executor_fail_retry_count: r.fire.fail_retry_count,
         };
-        if let Err(e) = self.store.record_trigger(shard.log_id, &record).await {
-            tracing::error!(log_id = shard.log_id, error = %e, "cannot record trigger result");
+        self.record(shard.log_id, &record).await;
+    }
+
+    /// Writes a trigger's outcome, retrying while the database is unreachable (for at most
+    /// [`RECORD_PATIENCE`]): the executor has the run, and a row left `Claimed` would wait
+    /// ten minutes for the stuck-claim sweep to call it failed.
+    async fn record(&self, log_id: i64, record: &TriggerRecord) {
+        let give_up = Instant::now() + RECORD_PATIENCE;
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match self.store.record_trigger(log_id, record).await {
+                Ok(()) => return,
+                Err(Error::Database(e)) if Instant::now() + pause < give_up => {
+                    tracing::warn!(log_id, error = %e, "cannot record trigger outcome yet; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    tracing::error!(log_id, error = %e, "cannot record trigger outcome");
+                    return;
+                }
+            }
         }
     }
 
@@ -335,9 +384,7 @@ impl Trigger {
             executor_fail_retry_count: fire.fail_retry_count,
             ..TriggerRecord::default()
         };
-        if let Err(e) = self.store.record_trigger(log_id, &record).await {
-            tracing::error!(log_id, error = %e, "cannot record trigger failure");
-        }
+        self.record(log_id, &record).await;
     }
 }
 
@@ -368,6 +415,18 @@ impl<'a> Resolved<'a> {
             executor_param,
         }
     }
+}
+
+/// How long a trigger keeps trying to record its outcome while the database is down.
+const RECORD_PATIENCE: Duration = Duration::from_secs(60);
+
+/// True for a scheduled fire (an intent, not a compensation) more than the misfire tolerance
+/// past its time: it is not fired late but left to its job's misfire strategy, which the
+/// orphan sweeper applies (a database outage, or pools so busy that fires wait).
+fn too_late(fire: &Fire) -> bool {
+    fire.needs_claim
+        && fire.trigger_type != TriggerType::Misfire
+        && now_ms() - fire.fire_at > MISFIRE_THRESHOLD_MS
 }
 
 /// How this admin names itself in trigger messages: the host name when known, else the

@@ -416,11 +416,23 @@ where
     }
 
     async fn claim_fire(&self, log_id: i64) -> Result<bool> {
+        self.move_fire(log_id, FireState::Pending, FireState::Claimed)
+            .await
+    }
+
+    async fn release_fire(&self, log_id: i64) -> Result<bool> {
+        self.move_fire(log_id, FireState::Claimed, FireState::Pending)
+            .await
+    }
+
+    async fn note_compensation(&self, job_id: i32, missed_until: i64, at: i64) -> Result<bool> {
         let result = sqlx::query(
-            "UPDATE xxl_job_log SET jobwheel_fire_state = 2 \
-             WHERE id = ? AND jobwheel_fire_state = 1",
+            "UPDATE xxl_job_info SET trigger_last_time = ? \
+             WHERE id = ? AND trigger_last_time <= ?",
         )
-        .arg(log_id)
+        .arg(at)
+        .arg(job_id)
+        .arg(missed_until)
         .execute(&self.pool)
         .await?;
         Ok(DB::rows_affected(&result) == 1)
@@ -941,6 +953,21 @@ where
             Some(begin) => self.pool.begin_with(begin).await?,
             None => self.pool.begin().await?,
         })
+    }
+
+    /// Moves fire `log_id` from state `from` to `to`; true when it was in `from` (exactly one
+    /// caller wins a race).
+    async fn move_fire(&self, log_id: i64, from: FireState, to: FireState) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log SET jobwheel_fire_state = ? \
+             WHERE id = ? AND jobwheel_fire_state = ?",
+        )
+        .arg(to.as_db())
+        .arg(log_id)
+        .arg(from.as_db())
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) == 1)
     }
 
     /// Takes the cluster's schedule lock for the rest of `tx`, re-creating the lock row if
