@@ -819,3 +819,237 @@ async fn results_of(url: &str, ids: &BTreeSet<i64>) -> BTreeMap<i64, (i32, Optio
     let _ = conn.close().await;
     results
 }
+
+/// Where the executor process of the FAILOVER story reports (set only in that process).
+const CHILD_ADMIN_VAR: &str = "JOBWHEEL_FAULT_EXECUTOR_ADMIN";
+/// The port that executor process listens on.
+const CHILD_PORT_VAR: &str = "JOBWHEEL_FAULT_EXECUTOR_PORT";
+
+/// Not a story: the body of the executor process that
+/// `an_executor_killed_mid_run_is_closed_as_lost_and_failover_moves_on` kills with SIGKILL.
+/// That story runs this test binary again with only this test and the variables above;
+/// without them it does nothing.
+#[tokio::test]
+#[ignore = "the executor process of the FAILOVER story; it starts it itself"]
+async fn executor_process() {
+    let (Ok(admin), Ok(port)) = (
+        std::env::var(CHILD_ADMIN_VAR),
+        std::env::var(CHILD_PORT_VAR),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bound = Executor::builder()
+        .admin_address(admin)
+        .app_name("failover-app")
+        .bind_ip([127, 0, 0, 1].into())
+        .port(port.parse().expect("port"))
+        .log_path(dir.path().join("logs"))
+        .callback_dir(dir.path().join("callbacks"))
+        .handler(HANDLER, |ctx| async move {
+            ctx.log("a long run starts");
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            Ok::<_, String>("finished".to_string())
+        })
+        .build()
+        .expect("executor config")
+        .bind()
+        .await
+        .expect("executor binds");
+    let _ = bound.run(std::future::pending::<()>()).await;
+}
+
+/// A FAILOVER job runs on the first of two executors, a separate process, which is killed
+/// with SIGKILL mid-run. Its run never reports; the lost-result monitor (its ten-minute wait
+/// shortened to zero) closes it as lost. The job's next fire asks the dead executor first,
+/// gets no heartbeat, and runs on the live one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_executor_killed_mid_run_is_closed_as_lost_and_failover_moves_on() {
+    use jobwheel_admin::dispatch::TriggerRequest;
+    use jobwheel_admin::monitor::lost::{LOST_MSG, LostMonitor};
+
+    let db = common::sqlite_store().await;
+    let store = db.store.clone();
+    let app = TestApp::start(store.clone(), |c| c.time_zone = "UTC".into()).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let runs: Runs = Arc::default();
+    let stop_executor = CancellationToken::new();
+    let _stop_executor = stop_executor.clone().drop_guard();
+    let live = recording_sdk(
+        &app.base,
+        "failover-app",
+        runs.clone(),
+        dir.path(),
+        stop_executor.clone(),
+    )
+    .await;
+
+    // The first executor is a process of its own: this test binary running `executor_process`.
+    let port = free_port(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let doomed = format!("http://127.0.0.1:{port}/");
+    let mut child = tokio::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "executor_process", "--ignored", "--nocapture"])
+        .env(CHILD_ADMIN_VAR, &app.base)
+        .env(CHILD_PORT_VAR, port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the executor process");
+    eventually(Duration::from_secs(20), || async {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()
+            .map(|_| ())
+    })
+    .await;
+
+    let group = manual_group(store.as_ref(), "failover-app", &[&doomed, &live]).await;
+    let job = store
+        .insert_job(&common::executor::job(group, "FAILOVER"))
+        .await
+        .expect("insert job");
+    let dispatcher = app.state.dispatcher().expect("dispatcher").clone();
+    let fire = || {
+        let dispatcher = dispatcher.clone();
+        async move {
+            dispatcher
+                .trigger(TriggerRequest::new(job, TriggerType::Manual))
+                .await
+                .expect("trigger")[0]
+        }
+    };
+
+    // The run starts on the first executor, which is alive.
+    let first_run = fire().await;
+    let started = eventually(Duration::from_secs(10), || {
+        let store = store.clone();
+        async move {
+            let log = store.get_log(first_run).await.ok()??;
+            (log.trigger_code != 0).then_some(log)
+        }
+    })
+    .await;
+    assert_eq!(started.trigger_code, 200, "{started:?}");
+    assert_eq!(started.executor_address.as_deref(), Some(doomed.as_str()));
+
+    // kill -9, mid-run.
+    child.start_kill().expect("SIGKILL");
+    child.wait().await.expect("the executor process ends");
+
+    // The run never reports; the lost monitor closes it.
+    let lost = LostMonitor::new(app.state.clone())
+        .expect("lost monitor")
+        .with_threshold(Duration::ZERO)
+        .pass()
+        .await
+        .expect("a pass");
+    assert_eq!(lost, [first_run]);
+    let closed = store.get_log(first_run).await.unwrap().unwrap();
+    assert_eq!(
+        (closed.handle_code, closed.handle_msg.as_deref()),
+        (500, Some(LOST_MSG))
+    );
+
+    // The next fire skips the dead executor and runs on the live one.
+    let second_run = fire().await;
+    let moved = eventually(Duration::from_secs(10), || {
+        let store = store.clone();
+        async move {
+            let log = store.get_log(second_run).await.ok()??;
+            (log.handle_code != 0).then_some(log)
+        }
+    })
+    .await;
+    assert_eq!(moved.executor_address.as_deref(), Some(live.as_str()));
+    assert_eq!(
+        (moved.trigger_code, moved.handle_code),
+        (200, 200),
+        "{moved:?}"
+    );
+    let report = moved.trigger_msg.as_deref().unwrap_or_default();
+    assert!(
+        report.contains(&format!("address：{doomed}<br>code：500")),
+        "the dead executor's failed heartbeat is reported: {report}"
+    );
+    assert_eq!(
+        runs.lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.log_id)
+            .collect::<Vec<_>>(),
+        [second_run]
+    );
+    eprintln!(
+        "executor killed mid-run: log {first_run} closed as lost; FAILOVER sent log {second_run} \
+         to the live executor"
+    );
+}
+
+/// A fire is on its way to its executor when the database goes away (for longer than the
+/// pool's ten-second wait for a connection), and the executor answers meanwhile. The admin
+/// holds on to the answer and writes it when the database returns, instead of leaving the
+/// row `Claimed` until the ten-minute stuck-claim sweep calls it failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_arrives_during_an_outage_is_recorded_when_the_database_returns() {
+    use jobwheel_admin::dispatch::TriggerRequest;
+
+    let Some(db) = MysqlDatabase::create().await else {
+        eprintln!("JOBWHEEL_TEST_MYSQL_URL not set; skipping the in-flight outage story");
+        return;
+    };
+    let server_url = common::mysql_server_url().expect("server URL");
+    let proxy = DbProxy::start(&server_url).await;
+    let through_proxy = store::connect(&proxy.url_through(&db.url), 3)
+        .await
+        .expect("the admin's store");
+    let direct = store::connect(&db.url, 2).await.expect("the test's store");
+    let app = TestApp::start(through_proxy, |c| c.time_zone = "UTC".into()).await;
+    let executor = RecordingExecutor::start().await;
+    executor.set_delay(Duration::from_millis(1500));
+    let group = manual_group(direct.as_ref(), "in-flight-app", &[&executor.address]).await;
+    let job = direct
+        .insert_job(&common::executor::job(group, "FIRST"))
+        .await
+        .expect("insert job");
+
+    let log_id = app
+        .state
+        .dispatcher()
+        .expect("dispatcher")
+        .trigger(TriggerRequest::new(job, TriggerType::Manual))
+        .await
+        .expect("trigger")[0];
+    executor.wait_for(1, Duration::from_secs(10)).await;
+    proxy.cut().await;
+    let cut_at = now_ms();
+    sleep_until(cut_at + OUTAGE.as_millis() as i64 - 1000).await;
+    let held = direct.get_log(log_id).await.unwrap().unwrap();
+    assert_eq!(
+        (held.fire_state, held.trigger_code),
+        (FireState::Claimed, 0),
+        "nothing could be written during the outage"
+    );
+    sleep_until(cut_at + OUTAGE.as_millis() as i64).await;
+    proxy.restore().await;
+    let restored_at = now_ms();
+
+    let recorded = eventually(Duration::from_secs(15), || {
+        let direct = direct.clone();
+        async move {
+            let log = direct.get_log(log_id).await.ok()??;
+            (log.fire_state == FireState::Done).then_some(log)
+        }
+    })
+    .await;
+    assert_eq!(recorded.trigger_code, 200, "{recorded:?}");
+    assert_eq!(
+        recorded.executor_address.as_deref(),
+        Some(executor.address.as_str())
+    );
+    eprintln!(
+        "answer during an outage: recorded {} ms after the database returned from a {} ms outage",
+        now_ms() - restored_at,
+        restored_at - cut_at
+    );
+}
