@@ -1,14 +1,15 @@
 //! What an operator lives through when things break, and what the admin does about it: the
-//! database goes away under load and comes back; the admin is down for an hour; an executor
-//! accepts connections and never answers; the admin is down while executors finish their
-//! runs. Real admins (the binary, or the scheduler in-process), real executors (the SDK),
-//! real databases (MariaDB where the story is about MariaDB, SQLite otherwise), all on
-//! loopback and bounded in time.
+//! database goes away under load and comes back; an answer arrives while it is away; the
+//! admin is down for an hour; an executor accepts connections and never answers; an executor
+//! process is killed mid-run; the admin is dead while executors finish their runs. Real
+//! admins (the binary, or the scheduler in-process), real executors (the SDK, one of them a
+//! process of its own), real databases (MariaDB where the story is about MariaDB, SQLite
+//! otherwise), all on loopback and bounded in time (about 40 s for the file).
 //!
-//! Other faults are told elsewhere: an executor killed mid-run (`after_fire_stories.rs`), an
-//! admin killed with SIGKILL (`ha_cluster.rs`), SIGTERM (`graceful_shutdown.rs`), the
-//! executor's callback spool (`executor-sdk/tests/callbacks.rs`), FAILOVER past a dead
-//! executor (`failover_routing.rs`, `dispatch_stories.rs`).
+//! Told elsewhere: an admin killed with SIGKILL (`ha_cluster.rs`), stopped with SIGTERM
+//! (`graceful_shutdown.rs`), the lost-result monitor's rules (`after_fire_stories.rs`), the
+//! executor's callback spool on its own (`executor-sdk/tests/callbacks.rs`), every routing
+//! strategy (`dispatch_stories.rs`, `failover_routing.rs`). `RELIABILITY.md` lists them all.
 
 mod common;
 
