@@ -1,5 +1,7 @@
 //! Start-up and the HTTP router: configuration and wiring live here, apart from handlers.
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -33,10 +35,22 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers and its schema is the one this admin needs. A load
-/// balancer stops sending traffic to an admin whose database is gone.
+/// How long `/readyz` waits for the database. Without a bound the probe would wait as long
+/// as the pool keeps retrying a refused connection (10 s), longer than most probes' timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Readiness: the database answers (within [`READY_TIMEOUT`]) and its schema is the one this
+/// admin needs. A load balancer stops sending traffic to an admin whose database is gone;
+/// during a database outage the answer is a prompt 503, and `/healthz` stays 200.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
-    match state.store.ping().await {
+    let pinged = tokio::time::timeout(READY_TIMEOUT, state.store.ping())
+        .await
+        .unwrap_or_else(|_| {
+            Err(crate::error::Error::Internal(format!(
+                "the database did not answer within {READY_TIMEOUT:?}"
+            )))
+        });
+    match pinged {
         Ok(()) => (StatusCode::OK, "ready".to_string()),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");

@@ -10,8 +10,8 @@ const UTC: Tz = chrono_tz::UTC;
 const NOW: i64 = 1_768_472_430_000;
 /// The scan takes every occurrence up to now + 5 s.
 const WINDOW_END: i64 = NOW + 5_000;
-/// An earlier fire, for `trigger_last_time`.
-const EARLIER: i64 = NOW - 60_000;
+/// An earlier fire, for `trigger_last_time` (before every missed fire of these stories).
+const EARLIER: i64 = NOW - 4 * 3_600_000;
 
 fn rate(seconds: u32) -> Schedule {
     Schedule::FixRate { seconds }
@@ -107,6 +107,30 @@ fn fire_once_now_fires_once_however_many_were_missed() {
     );
     assert_eq!(p.fires, vec![(NOW, FireKind::Misfire)]);
     assert_eq!((p.last, p.next, p.stop), (NOW, NOW + 30_000, false)); // next: 10:21:00
+}
+
+#[test]
+fn a_miss_the_orphan_sweeper_already_compensated_is_not_compensated_again() {
+    // The admin was down; on its return the sweeper found the job's planned fires overdue
+    // and fired the compensation first, recording it as the last fire.
+    let next = NOW - 600_000;
+    let compensated_at = next + MISFIRE_THRESHOLD_MS;
+    let p = plan_job(
+        &rate(1),
+        MisfireStrategy::FireOnceNow,
+        UTC,
+        compensated_at,
+        next,
+        NOW,
+        NOW + 1_500,
+    );
+    assert!(
+        p.fires
+            .iter()
+            .all(|(t, kind)| *kind == FireKind::Scheduled && *t > NOW),
+        "no second compensation, and nothing from the past: {p:?}"
+    );
+    assert!(p.next > NOW && !p.stop, "{p:?}");
 }
 
 #[test]

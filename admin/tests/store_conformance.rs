@@ -825,6 +825,54 @@ async fn jobs_and_groups_are_read_by_id_lists() {
 }
 
 #[tokio::test]
+async fn a_fire_claimed_too_late_goes_back_to_pending_once() {
+    for (db, s) in each_store().await {
+        let mut pending = new_log(1, 1_000);
+        pending.fire_state = FireState::Pending;
+        let log_id = s.insert_log(&pending).await.unwrap();
+        assert!(
+            !s.release_fire(log_id).await.unwrap(),
+            "{db}: only a claimed fire is released"
+        );
+        assert!(s.claim_fire(log_id).await.unwrap(), "{db}");
+        assert!(s.release_fire(log_id).await.unwrap(), "{db}");
+        assert!(!s.release_fire(log_id).await.unwrap(), "{db}: once");
+        let log = s.get_log(log_id).await.unwrap().unwrap();
+        assert_eq!(log.fire_state, FireState::Pending, "{db}");
+        assert_eq!(
+            s.orphan_fires(5_000, 10).await.unwrap()[0].id,
+            log_id,
+            "{db}: the orphan sweeper sees it again"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_miss_is_compensated_only_while_the_schedule_has_not_moved_past_it() {
+    for (db, s) in each_store().await {
+        let mut planned = job(1, "planned", 10_000);
+        planned.trigger_last_time = 9_000;
+        let id = s.insert_job(&planned).await.unwrap();
+        assert!(
+            s.note_compensation(id, 9_000, 20_000).await.unwrap(),
+            "{db}: the first finder compensates"
+        );
+        assert_eq!(
+            s.get_job(id).await.unwrap().unwrap().trigger_last_time,
+            20_000
+        );
+        assert!(
+            !s.note_compensation(id, 9_000, 21_000).await.unwrap(),
+            "{db}: the second does not"
+        );
+        assert_eq!(
+            s.get_job(id).await.unwrap().unwrap().trigger_last_time,
+            20_000
+        );
+    }
+}
+
+#[tokio::test]
 async fn orphan_fires_are_the_overdue_pending_ones() {
     for (db, s) in each_store().await {
         let mut ids = Vec::new();

@@ -10,7 +10,8 @@
 //! to the pools, whose workers then only route and call.
 //!
 //! Nothing is lost on the way: an intent it cannot claim (database error) stays `Pending`
-//! for the orphan sweeper; a claimed fire that cannot go on (job or group gone, pool full,
+//! for the orphan sweeper, and so does one already past the misfire tolerance (the sweeper
+//! applies the job's misfire strategy); a claimed fire that cannot go on (job or group gone, pool full,
 //! shutting down) is recorded as a failed trigger, which retry and alarm see.
 
 use std::collections::{HashMap, HashSet};
@@ -21,7 +22,7 @@ use tokio::sync::mpsc;
 use super::fire::Fire;
 use super::pool::Pools;
 use super::recorder::Recorder;
-use super::trigger::failed_record;
+use super::trigger::{failed_record, hand_back, too_late};
 use crate::error::Result;
 use crate::observe::series::FireResult;
 use crate::store::{JobGroup, JobInfo, Store};
@@ -99,6 +100,17 @@ impl Intake {
     /// Claims the batch's scheduled intents; returns the fires that are ours (manual fires
     /// always are). An intent another admin claimed first is dropped here.
     async fn claim(&self, fires: Vec<Fire>) -> Vec<Fire> {
+        // An intent already too late is not claimed: it stays `Pending` for the sweeper's
+        // misfire handling (see `trigger::too_late`).
+        let (late, fires): (Vec<Fire>, Vec<Fire>) = fires.into_iter().partition(too_late);
+        for fire in &late {
+            self.queued.remove(fire.log_id);
+            tracing::info!(
+                log_id = fire.log_id,
+                job_id = fire.job_id,
+                "fire found too late; left pending for its misfire strategy"
+            );
+        }
         let intents: Vec<i64> = fires
             .iter()
             .filter(|f| f.needs_claim)
@@ -126,10 +138,19 @@ impl Intake {
                 "fires claimed by another admin (or not claimable)"
             );
         }
-        fires
-            .into_iter()
-            .filter(|f| !f.needs_claim || won.contains(&f.log_id))
-            .collect()
+        let mut ours = Vec::with_capacity(fires.len());
+        for fire in fires {
+            if fire.needs_claim && !won.contains(&fire.log_id) {
+                continue;
+            }
+            // The claim itself may have waited for an unreachable database.
+            if too_late(&fire) {
+                hand_back(self.store.as_ref(), &fire).await;
+                continue;
+            }
+            ours.push(fire);
+        }
+        ours
     }
 
     /// The jobs of `fires` and their groups, by id.

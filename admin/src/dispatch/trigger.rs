@@ -6,6 +6,10 @@
 //! executor, and hand the outcome to the [`Recorder`]. Whatever happens ends in a
 //! recorded outcome: a row we claimed is never left `Claimed`, so retry and alarm always
 //! see a failure.
+//!
+//! A scheduled fire more than the misfire tolerance (5 s) late when a worker takes it (the
+//! pools were overloaded, or the database was down) is not fired late: it goes back to
+//! `Pending`, and the orphan sweeper applies the job's misfire strategy to it.
 
 use std::sync::Arc;
 
@@ -13,7 +17,7 @@ use chrono_tz::Tz;
 use futures::future::join_all;
 use jobwheel_executor::protocol::{CODE_FAIL, CODE_SUCCESS, TriggerParam, WireResponse};
 
-use super::fire::{Fire, parse_sharding};
+use super::fire::{Fire, TriggerType, parse_sharding};
 use super::intake::Ready;
 use super::recorder::Recorder;
 use super::route::{RouteOutcome, RouteStrategy, Routers};
@@ -22,8 +26,9 @@ use super::{ExecutorClient, Target};
 use crate::app::AppState;
 use crate::error::Result;
 use crate::observe::series::{self, FireResult};
+use crate::schedule::misfire::MISFIRE_THRESHOLD_MS;
 use crate::store::{FireState, JobGroup, JobInfo, NewLog, Store, TriggerRecord, split_addresses};
-use crate::time::{from_naive, to_naive};
+use crate::time::{from_naive, now_ms, to_naive};
 
 /// Turns fires into executor calls and log rows. Shared by every pool worker.
 pub struct Trigger {
@@ -80,6 +85,10 @@ impl Trigger {
     /// trigger on the fire's row.
     pub async fn fire(&self, ready: Ready) {
         let Ready { fire, job, group } = ready;
+        if too_late(&fire) {
+            hand_back(self.store.as_ref(), &fire).await;
+            return;
+        }
         let resolved = Resolved::new(&fire, &job, &group);
         match self.shards(&resolved).await {
             Ok(shards) => {
@@ -308,6 +317,32 @@ impl<'a> Resolved<'a> {
             strategy,
             executor_param,
         }
+    }
+}
+
+/// True for a scheduled fire (an intent, not a compensation) more than the misfire tolerance
+/// past its time: it is not fired late but left to its job's misfire strategy, which the
+/// orphan sweeper applies (after a database outage, or when fires waited in busy pools).
+pub(crate) fn too_late(fire: &Fire) -> bool {
+    fire.needs_claim
+        && fire.trigger_type != TriggerType::Misfire
+        && now_ms() - fire.fire_at > MISFIRE_THRESHOLD_MS
+}
+
+/// Moves a claimed fire that turned out [`too_late`] back to `Pending` for the orphan
+/// sweeper's misfire handling. If even that fails, the stuck-claim sweep closes it later.
+pub(crate) async fn hand_back(store: &dyn Store, fire: &Fire) {
+    match store.release_fire(fire.log_id).await {
+        Ok(_) => tracing::info!(
+            log_id = fire.log_id,
+            job_id = fire.job_id,
+            "fire found too late; handed back to its misfire strategy"
+        ),
+        Err(e) => tracing::warn!(
+            log_id = fire.log_id,
+            error = %e,
+            "cannot hand back a late fire; the stuck-claim sweep will close it"
+        ),
     }
 }
 

@@ -95,7 +95,9 @@ pub struct JobPlan {
 ///    overdue (`now > next + 5000`), it was missed: `DO_NOTHING` records no fire,
 ///    `FIRE_ONCE_NOW` records one fire at `now` (kind [`FireKind::Misfire`]) however many
 ///    occurrences were missed — a burst of catch-up runs is what nobody wants after an
-///    outage. The schedule then resumes from `now` (never replaying the past).
+///    outage — unless the orphan sweeper already compensated this miss (it then set
+///    `trigger_last_time` to at least `trigger_next_time` + 5 s). The schedule then resumes from `now`
+///    (never replaying the past).
 /// 2. **Due and upcoming.** Every occurrence `t <= window_end`, from the (possibly resumed)
 ///    next one, becomes a fire of kind [`FireKind::Scheduled`] at `t` — *all* of them, not at
 ///    most two per scan as in XXL-JOB: our fires are durable and ms-precise, so a 1-second
@@ -121,7 +123,12 @@ pub fn plan_job(
     let mut next = Some(trigger_next_time);
 
     if now > trigger_next_time.saturating_add(MISFIRE_THRESHOLD_MS) {
-        if misfire == MisfireStrategy::FireOnceNow {
+        // A last fire recorded after `next` was already missed is the compensation the
+        // orphan sweeper fired for this miss (`Store::note_compensation`): one compensation
+        // per miss, not one per finder. Normally `last < next`.
+        let compensated =
+            trigger_last_time >= trigger_next_time.saturating_add(MISFIRE_THRESHOLD_MS);
+        if misfire == MisfireStrategy::FireOnceNow && !compensated {
             fires.push((now, FireKind::Misfire));
             last = now;
         }

@@ -9,6 +9,13 @@
 //!   FIRE_ONCE_NOW fires the job once now (trigger type MISFIRE) however many of its fires
 //!   were missed; DO_NOTHING closes each row as skipped.
 //!
+//! **One compensation per miss.** After downtime both the scan (the job's next fire is
+//! overdue) and this sweeper (its planned fires are overdue) find the same miss. Whoever
+//! comes first compensates: the sweeper only if the job's `trigger_last_time` has not moved
+//! past the orphans (a conditional update that moves it to now,
+//! [`Store::note_compensation`]), and the scan only if `trigger_last_time` is still before
+//! the overdue next fire ([`plan_job`](super::misfire::plan_job)). The other skips.
+//!
 //! **Codes of a skipped row.** A skip is a decision, not a failure, and must not page anyone
 //! or be retried, yet it must not look like a run still in flight either. The fail monitor
 //! treats a row as failed unless `trigger_code ∈ {0,200} ∧ handle_code = 0` or
@@ -150,17 +157,32 @@ impl OrphanSweeper {
         mut logs: Vec<JobLog>,
         report: &mut SweepReport,
     ) -> Result<()> {
-        let strategy = match self.store.get_job(job_id).await? {
-            Some(job) => MisfireStrategy::from_db(&job.misfire_strategy),
+        let (strategy, next) = match self.store.get_job(job_id).await? {
+            Some(job) => (
+                MisfireStrategy::from_db(&job.misfire_strategy),
+                job.trigger_next_time,
+            ),
             // The trigger closes the row of a deleted job as failed.
-            None => MisfireStrategy::FireOnceNow,
+            None => (MisfireStrategy::FireOnceNow, i64::MAX),
         };
         if strategy == MisfireStrategy::FireOnceNow
             && let Some(latest) = logs.pop()
         {
-            self.dispatcher
-                .submit(Fire::from_intent(&latest, TriggerType::Misfire));
-            report.misfired += 1;
+            // One compensation per miss: only if the schedule has not moved past these
+            // fires (a scan that found the job overdue compensated already, or later fires
+            // were planned and run).
+            let missed_until = latest.fire_at.unwrap_or_default();
+            if self
+                .store
+                .note_compensation(job_id, missed_until, compensated_at(next, missed_until))
+                .await?
+            {
+                self.dispatcher
+                    .submit(Fire::from_intent(&latest, TriggerType::Misfire));
+                report.misfired += 1;
+            } else {
+                logs.push(latest);
+            }
         }
         for log in logs {
             if self.skip(&log).await? {
@@ -195,6 +217,18 @@ impl OrphanSweeper {
             crate::observe::series::FireResult::Skipped,
         );
         Ok(true)
+    }
+}
+
+/// The `trigger_last_time` that records a compensation fired now: now, or, when the job's
+/// next fire is already due, at least that fire plus the tolerance, so a scan that finds it
+/// overdue knows this miss is compensated (see [`plan_job`](super::misfire::plan_job)).
+fn compensated_at(next: i64, missed_until: i64) -> i64 {
+    let now = now_ms().max(missed_until.saturating_add(1));
+    if next <= now {
+        now.max(next.saturating_add(MISFIRE_THRESHOLD_MS))
+    } else {
+        now
     }
 }
 

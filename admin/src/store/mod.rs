@@ -148,6 +148,15 @@ pub trait Store: Send + Sync + 'static {
     async fn claim_fire(&self, log_id: i64) -> Result<bool> {
         Ok(!self.claim_fires(&[log_id]).await?.is_empty())
     }
+    /// Moves a fire this admin claimed back from `Claimed` to `Pending` (it was claimed too
+    /// late to be fired as scheduled; the orphan sweeper applies the misfire strategy).
+    async fn release_fire(&self, log_id: i64) -> Result<bool>;
+    /// Notes that a missed period of `job_id` ending at `missed_until` (epoch ms) is
+    /// compensated at `at` (> `missed_until`): sets `trigger_last_time = at`, only while it is
+    /// still `<= missed_until`. False when the job's schedule has already moved past the
+    /// missed fires (a scan planned later fires, or compensated itself): then no second
+    /// compensation may fire.
+    async fn note_compensation(&self, job_id: i32, missed_until: i64, at: i64) -> Result<bool>;
     /// `Pending` fires due before `due_before` (epoch ms), oldest first: fires of an admin
     /// that died before dispatching them.
     async fn orphan_fires(&self, due_before: i64, limit: i64) -> Result<Vec<JobLog>>;

@@ -445,6 +445,30 @@ where
         finish(tx, claimed).await
     }
 
+    async fn release_fire(&self, log_id: i64) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_log SET jobwheel_fire_state = 1 \
+             WHERE id = ? AND jobwheel_fire_state = 2",
+        )
+        .arg(log_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn note_compensation(&self, job_id: i32, missed_until: i64, at: i64) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE xxl_job_info SET trigger_last_time = ? \
+             WHERE id = ? AND trigger_last_time <= ?",
+        )
+        .arg(at)
+        .arg(job_id)
+        .arg(missed_until)
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
     async fn orphan_fires(&self, due_before: i64, limit: i64) -> Result<Vec<JobLog>> {
         let logs = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{} WHERE jobwheel_fire_state = 1 AND jobwheel_fire_at < ? \

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod db_proxy;
 pub mod executor;
 pub mod fuzz;
 pub mod process;

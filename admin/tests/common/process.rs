@@ -58,6 +58,11 @@ impl AdminProcess {
         self.child.id().expect("the admin is running")
     }
 
+    /// True while the process has not exited (it did not crash or panic its way out).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Waits (bounded) until `/readyz` answers 200.
     pub async fn wait_ready(&mut self, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;
