@@ -950,3 +950,132 @@ async fn the_login_page_refuses_the_sixth_try_even_with_the_right_password() {
         .login("alice-member", "alice-password-1")
         .await;
 }
+
+// ---- secrets are compared in constant time ------------------------------------------------
+
+/// Every check of a secret goes through `subtle`'s `ct_eq` or argon2's verifier: the
+/// REST v1 and executor tokens (`api::auth::token_eq`, `any_token_eq`), the metrics token
+/// (`observe::endpoint::bearer_matches` → `token_eq`), the CSRF token (`auth::csrf::verify`),
+/// session signatures (`auth::users::authenticate`), password hashes
+/// (`auth::password::verify`) and, in the SDK, the admin's token (`server::equal`). A `==`
+/// or `!=` on a line naming a secret is refused here before it can leak timing. (Personal
+/// API tokens are looked up by their SHA-256 in an index: the lookup's timing can only tell
+/// about a hash, which does not lead back to a token.)
+#[test]
+fn secrets_are_compared_in_constant_time() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    for (file, needle) in [
+        (
+            "src/api/auth.rs",
+            "expected.as_bytes().ct_eq(given.as_bytes())",
+        ),
+        (
+            "src/api/auth.rs",
+            "hit | t.as_bytes().ct_eq(given.as_bytes())",
+        ),
+        (
+            "src/api/auth.rs",
+            "any_token_eq(&state.config.api_tokens, token)",
+        ),
+        (
+            "src/api/executor.rs",
+            "global.is_some_and(|t| token_eq(t, given))",
+        ),
+        (
+            "src/api/executor.rs",
+            "if token_eq(t, given) => Ok(Scope::Group(g.id))",
+        ),
+        (
+            "src/observe/endpoint.rs",
+            "token_eq(expected, given.trim())",
+        ),
+        (
+            "src/auth/csrf.rs",
+            "session.nonce.as_bytes().ct_eq(presented.as_bytes())",
+        ),
+        (
+            "src/auth/users.rs",
+            "ct_eq(current.as_bytes(), login.signature.as_bytes())",
+        ),
+        (
+            "src/auth/password.rs",
+            ".verify_password(password.as_bytes(), &parsed)",
+        ),
+        (
+            "src/auth/password.rs",
+            ".ct_eq(stored.to_ascii_lowercase().as_bytes())",
+        ),
+        (
+            "../executor-sdk/src/server.rs",
+            "given.as_bytes().ct_eq(expected.as_bytes())",
+        ),
+    ] {
+        assert!(
+            read(file).contains(needle),
+            "{file} no longer has `{needle}`"
+        );
+    }
+
+    const SECRETS: [&str; 6] = ["token", "nonce", "signature", "secret", "password", "csrf"];
+    let mut files = Vec::new();
+    collect_rs(&root.join("src"), &mut files);
+    collect_rs(&root.join("../executor-sdk/src"), &mut files);
+    let mut suspicious = Vec::new();
+    for file in files {
+        // A cron expression's "tokens" are its fields, not secrets.
+        if file.components().any(|c| c.as_os_str() == "cron") {
+            continue;
+        }
+        for (n, line) in std::fs::read_to_string(&file).unwrap().lines().enumerate() {
+            let code = line
+                .split("//")
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let secret = |operand: &str| {
+                !operand.ends_with(".len()") && SECRETS.iter().any(|s| operand.contains(s))
+            };
+            if compared_operands(&code)
+                .iter()
+                .any(|(left, right)| secret(left) || secret(right))
+            {
+                suspicious.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    // The scanner sees the leak it looks for.
+    assert_eq!(
+        compared_operands("if state.config.access_token == given {"),
+        [("state.config.access_token".into(), "given".into())]
+    );
+    assert!(
+        suspicious.is_empty(),
+        "compare secrets with subtle's ct_eq (api::auth::token_eq), not ==:\n{}",
+        suspicious.join("\n")
+    );
+}
+
+/// The operands next to each `==` / `!=` of a line of code (paths, fields, calls).
+fn compared_operands(code: &str) -> Vec<(String, String)> {
+    let operand_char = |c: &char| c.is_alphanumeric() || "_.:()&*".contains(*c);
+    let mut pairs = Vec::new();
+    for op in ["==", "!="] {
+        for (at, _) in code.match_indices(op) {
+            let mut left: Vec<char> = code[..at]
+                .trim_end()
+                .chars()
+                .rev()
+                .take_while(operand_char)
+                .collect();
+            left.reverse();
+            let right: String = code[at + 2..]
+                .trim_start()
+                .chars()
+                .take_while(operand_char)
+                .collect();
+            pairs.push((left.into_iter().collect(), right));
+        }
+    }
+    pairs
+}
