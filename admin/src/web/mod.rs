@@ -11,9 +11,10 @@ pub mod context;
 pub mod error;
 pub mod i18n;
 mod pages;
+pub mod query;
 
 use axum::Router;
-use axum::extract::FromRef;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::Key;
 
@@ -105,6 +106,8 @@ pub fn router_with(state: WebState) -> Router {
         .route("/help", get(pages::help::page))
         .route("/console/schedule-preview", get(pages::preview::schedule))
         .route("/static/{*path}", get(assets::serve))
+        // Handlers read forms up to the size the CSRF check buffers, not axum's 2 MiB.
+        .layer(DefaultBodyLimit::max(csrf::MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.auth.cookies.clone(),
             csrf::require_token,

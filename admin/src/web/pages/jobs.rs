@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use crate::store::{JobFilter, JobGroup, JobInfo};
 use crate::web::WebState;
 use crate::web::context::Viewer;
 use crate::web::error::HtmlError;
+use crate::web::query::PageQuery;
 
 /// Routing strategies offered by the form (XXL-JOB's order).
 const ROUTES: &[&str] = &[
@@ -239,7 +240,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> std::result::Result<Response, HtmlError> {
     list_page(&state, &viewer, query).await
 }
@@ -337,7 +338,7 @@ pub struct NewQuery {
 pub async fn new_form(
     State(state): State<WebState>,
     viewer: Viewer,
-    Query(query): Query<NewQuery>,
+    PageQuery(query): PageQuery<NewQuery>,
 ) -> Response {
     let fields = match query.copy {
         None => JobFields::new_job(),

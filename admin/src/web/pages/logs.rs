@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -21,6 +21,7 @@ use crate::store::{JobGroup, JobLog, LogFilter};
 use crate::web::WebState;
 use crate::web::context::{Ctx, Viewer};
 use crate::web::error::HtmlError;
+use crate::web::query::PageQuery;
 
 #[derive(Template)]
 #[template(path = "logs.html")]
@@ -91,7 +92,7 @@ pub fn status_of(log: &JobLog) -> (&'static str, &'static str) {
 pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> std::result::Result<Response, HtmlError> {
     list_page(&state, &viewer, query).await
 }
@@ -214,7 +215,7 @@ pub async fn tail(
     State(state): State<WebState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Query(query): Query<TailQuery>,
+    PageQuery(query): PageQuery<TailQuery>,
 ) -> Response {
     if let Err(e) = permitted_log(&state, &viewer, id).await {
         return e.into_response();
