@@ -547,7 +547,35 @@ async fn console_filters_match_literally_and_change_nothing(store: Arc<dyn Store
             assert_eq!(page.status, 422, "{path}: {}", page.body);
             assert!(!page.body.contains("/logs/1\""), "{path} listed logs");
         }
-        checks += 6;
+        // Ids and the job status are numbers: anything else names its parameter rather
+        // than widening the list to every group or job.
+        for (path, field) in [
+            (format!("/jobs?{}", query(&[("group", needle)])), "group"),
+            (
+                format!(
+                    "/jobs?{}",
+                    query(&[("group", &group_text), ("status", needle)])
+                ),
+                "status",
+            ),
+            (format!("/logs?{}", query(&[("group", needle)])), "group"),
+            (
+                format!(
+                    "/logs?{}",
+                    query(&[("group", &group_text), ("job", needle)])
+                ),
+                "job",
+            ),
+        ] {
+            let page = root.get(&path).await;
+            assert_eq!(page.status, 400, "{path}: {}", page.body);
+            assert!(
+                page.body.contains(&format!("{field}: ")),
+                "{path}: {}",
+                page.body
+            );
+        }
+        checks += 10;
     }
     assert_eq!(counts(&*store).await, before, "a filter changed the tables");
     checks

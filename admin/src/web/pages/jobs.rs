@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{FieldErrors, FormData, Pager, query_string, render};
+use super::{FieldErrors, FormData, Pager, optional_number, query_string, render};
 use crate::error::{Error, Result};
 use crate::service::jobs::{self, JobInput, TriggerInput};
 use crate::store::{JobFilter, JobGroup, JobInfo};
@@ -251,8 +251,10 @@ async fn list_page(
     query: ListQuery,
 ) -> std::result::Result<Response, HtmlError> {
     let groups = visible_groups(state, viewer).await?;
+    let group = optional_number::<i32>("group", &query.group).map_err(|e| viewer.fail(e))?;
+    let status = optional_number::<i8>("status", &query.status).map_err(|e| viewer.fail(e))?;
     // Normal users always look at one permitted group (as XXL-JOB): the first by default.
-    let group = match query.group.trim().parse::<i32>().ok() {
+    let group = match group {
         Some(id) => {
             viewer.require_group(id)?;
             Some(id)
@@ -263,7 +265,7 @@ async fn list_page(
     let blank = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let filter = JobFilter {
         job_group: group,
-        trigger_status: query.status.trim().parse().ok(),
+        trigger_status: status,
         job_desc: blank(&query.desc),
         executor_handler: blank(&query.handler),
         author: blank(&query.author),

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::jobs::{permitted_job, visible_groups};
-use super::{FieldErrors, FormData, Pager, query_string, render};
+use super::{FieldErrors, FormData, Pager, optional_number, query_string, render};
 use crate::error::{Error, Result};
 use crate::service::joblog::{self, ClearKind, escape_log_html};
 use crate::service::logs::{self, DATETIME_FORMAT};
@@ -103,11 +103,13 @@ async fn list_page(
     query: ListQuery,
 ) -> std::result::Result<Response, HtmlError> {
     let groups = visible_groups(state, viewer).await?;
-    let job = match query.job.trim().parse::<i32>().ok().filter(|j| *j > 0) {
+    let number = |field, text| optional_number::<i32>(field, text).map_err(|e| viewer.fail(e));
+    let (group, job) = (number("group", &query.group)?, number("job", &query.job)?);
+    let job = match job.filter(|j| *j > 0) {
         Some(id) => Some(permitted_job(state, viewer, id).await?),
         None => None,
     };
-    let group = match (query.group.trim().parse::<i32>().ok(), &job) {
+    let group = match (group, &job) {
         (_, Some(job)) => Some(job.job_group),
         (Some(id), None) => {
             viewer.require_group(id)?;
