@@ -11,7 +11,7 @@
 //! | `member`    | alice, a normal user of group A      | alice's API token        | group A's token (+ `XXL-JOB-APPNAME`) | alice's API token   |
 //! | `admin`     | root, an administrator               | a configured `api_tokens` entry | the cluster `access_token`    | the `metrics_token` |
 //!
-//! Every id in a path belongs to group A. For the executor API the table holds the envelope's
+//! Every id in a path belongs to group A, except `{*_b}`: group B's (bob's). For the executor API the table holds the envelope's
 //! `code` (XXL-JOB answers HTTP 200 and says no in the body). The table cannot rot:
 //! [`every_route_of_the_source_is_in_the_matrix`] reads the routers' source and fails on a
 //! route (or method) the table lacks, and on a row whose route no longer exists.
@@ -124,6 +124,8 @@ use Surface::{Console, Executor, Metrics, Public, Rest};
 const PAGE: [u16; 5] = [303, 303, 200, 200, 200];
 /// Console GET of a group A object (bob is refused).
 const PAGE_A: [u16; 5] = [303, 303, 403, 200, 200];
+/// Console GET of a group B object (alice is refused).
+const PAGE_B: [u16; 5] = [303, 303, 200, 403, 200];
 /// Console GET for administrators only.
 const PAGE_ADMIN: [u16; 5] = [303, 303, 403, 403, 200];
 /// REST v1: only configured tokens and admins' tokens; normal users' tokens are refused
@@ -165,6 +167,8 @@ fn matrix() -> Vec<Row> {
         row("GET", "/jobs/new", "/jobs/new", Console, NONE, PAGE),
         row("GET", "/jobs/new", "/jobs/new?copy={job}", Console, NONE, PAGE_A),
         row("POST", "/jobs/{id}", "/jobs/{job}", Console, Form(&[("jobGroup", "{group}"), ("jobDesc", "")]), [401, 401, 403, 422, 422]),
+        // Moving group A's job to group B: alice may not place it there.
+        row("POST", "/jobs/{id}", "/jobs/{job}", Console, Form(&[("jobGroup", "{group_b}"), ("jobDesc", "")]), [401, 401, 403, 403, 422]),
         row("GET", "/jobs/{id}/edit", "/jobs/{job}/edit", Console, NONE, PAGE_A),
         row("POST", "/jobs/{id}/delete", "/jobs/{new_job}/delete", Console, Form(&[]), [401, 401, 403, 303, 303]),
         row("POST", "/jobs/{id}/start", "/jobs/{new_job}/start", Console, Form(&[]), [401, 401, 403, 303, 303]),
@@ -173,6 +177,8 @@ fn matrix() -> Vec<Row> {
         // A remark too short: members get the form back with the mistake.
         row("POST", "/jobs/{id}/glue", "/jobs/{job}/glue", Console, Form(&[("glueSource", "echo hi"), ("glueRemark", "x")]), [401, 401, 403, 422, 422]),
         row("POST", "/jobs/{id}/glue/{version}/restore", "/jobs/{job}/glue/{version}/restore", Console, Form(&[]), [401, 401, 403, 303, 303]),
+        // Group B's source restored into group A's job: no such version of that job.
+        row("POST", "/jobs/{id}/glue/{version}/restore", "/jobs/{job}/glue/{version_b}/restore", Console, Form(&[]), [401, 401, 403, 404, 404]),
         row("GET", "/jobs/{id}/trigger", "/jobs/{job}/trigger", Console, NONE, PAGE_A),
         row("POST", "/jobs/{id}/trigger", "/jobs/{job}/trigger", Console, Form(&[("executorParam", "matrix")]), [401, 401, 403, 303, 303]),
         row("GET", "/groups", "/groups", Console, NONE, PAGE_ADMIN),
@@ -188,6 +194,12 @@ fn matrix() -> Vec<Row> {
         row("POST", "/logs/clear", "/logs/clear", Console, Form(&[("group", "{group}"), ("type", "1")]), [401, 401, 403, 303, 303]),
         row("POST", "/logs/clear", "/logs/clear", Console, Form(&[("type", "1")]), [401, 401, 403, 403, 303]),
         row("GET", "/logs/{id}", "/logs/{log}", Console, NONE, PAGE_A),
+        // Group B's objects: bob's, and not alice's.
+        row("GET", "/jobs/{id}/edit", "/jobs/{job_b}/edit", Console, NONE, PAGE_B),
+        row("GET", "/jobs/new", "/jobs/new?copy={job_b}", Console, NONE, PAGE_B),
+        row("GET", "/logs/{id}", "/logs/{log_b}", Console, NONE, PAGE_B),
+        row("GET", "/logs", "/logs?job={job_b}", Console, NONE, PAGE_B),
+        row("POST", "/logs/clear", "/logs/clear", Console, Form(&[("group", "{group}"), ("job", "{job_b}"), ("type", "1")]), [401, 401, 303, 403, 303]),
         row("GET", "/logs/{id}/tail", "/logs/{log}/tail?from=1", Console, NONE, PAGE_A),
         // The run has finished: there is nothing to kill.
         row("POST", "/logs/{id}/kill", "/logs/{log}/kill", Console, Form(&[]), [401, 401, 403, 409, 409]),
@@ -213,6 +225,7 @@ fn matrix() -> Vec<Row> {
         row("PUT", "/api/v1/jobs/{id}/glue", "/api/v1/jobs/{job}/glue", Rest, Json(r#"{"glueSource":"echo hi","glueRemark":"x"}"#), rest(400)),
         row("GET", "/api/v1/jobs/{id}/glue/versions", "/api/v1/jobs/{job}/glue/versions", Rest, NONE, rest(200)),
         row("POST", "/api/v1/jobs/{id}/glue/restore", "/api/v1/jobs/{job}/glue/restore", Rest, Json(r#"{"versionId":{version}}"#), rest(200)),
+        row("POST", "/api/v1/jobs/{id}/glue/restore", "/api/v1/jobs/{job}/glue/restore", Rest, Json(r#"{"versionId":{version_b}}"#), rest(404)),
         row("GET", "/api/v1/logs", "/api/v1/logs", Rest, NONE, rest(200)),
         row("GET", "/api/v1/logs/{id}", "/api/v1/logs/{log}", Rest, NONE, rest(200)),
         row("GET", "/api/v1/logs/{id}/tail", "/api/v1/logs/{log}/tail?fromLineNum=1", Rest, NONE, rest(200)),
@@ -241,6 +254,9 @@ struct World {
     job: i32,
     log: i64,
     version: i32,
+    job_b: i32,
+    log_b: i64,
+    version_b: i32,
     alice_id: i32,
     http: reqwest::Client,
     browsers: Vec<Browser>,
@@ -321,6 +337,20 @@ async fn add_log(app: &TestApp, group: i32, job: i32, address: &str, running: bo
     id
 }
 
+/// A GLUE job of `group` with two versions of its source, and a finished run of it on the
+/// executor at `address`: (job, older version, run).
+async fn add_objects(app: &TestApp, group: i32, address: &str) -> (i32, i32, i64) {
+    let store = &*app.state.store;
+    let job = add_job(store, group, "a job").await;
+    let now = now_naive(app.state.tz);
+    store
+        .save_glue(job, Some("echo v2"), "second", now, 30)
+        .await
+        .unwrap();
+    let version = store.glue_versions(job).await.unwrap()[0].id;
+    (job, version, add_log(app, group, job, address, false).await)
+}
+
 async fn add_user(store: &dyn Store, name: &str, password: &str, role: i8, groups: &[i32]) -> i32 {
     users::create(
         store,
@@ -384,13 +414,8 @@ impl World {
             c.metrics_token = Some(METRICS_TOKEN.into());
         })
         .await;
-        let job = add_job(&*store, group_a, "group A's job").await;
-        store
-            .save_glue(job, Some("echo v2"), "second", now_naive(app.state.tz), 30)
-            .await
-            .unwrap();
-        let version = store.glue_versions(job).await.unwrap()[0].id;
-        let log = add_log(&app, group_a, job, &executor.address, false).await;
+        let (job, version, log) = add_objects(&app, group_a, &executor.address).await;
+        let (job_b, version_b, log_b) = add_objects(&app, group_b, &executor.address).await;
 
         let now = now_naive(app.state.tz);
         let mut api_tokens = vec![None, Some(WRONG.to_string())];
@@ -410,6 +435,9 @@ impl World {
             job,
             log,
             version,
+            job_b,
+            log_b,
+            version_b,
             alice_id,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -457,7 +485,11 @@ impl World {
             .replace("{job}", &self.job.to_string())
             .replace("{log}", &self.log.to_string())
             .replace("{version}", &self.version.to_string())
-            .replace("{user}", &self.alice_id.to_string());
+            .replace("{user}", &self.alice_id.to_string())
+            .replace("{group_b}", &self.group_b.to_string())
+            .replace("{job_b}", &self.job_b.to_string())
+            .replace("{log_b}", &self.log_b.to_string())
+            .replace("{version_b}", &self.version_b.to_string());
         if text.contains("{new_job}") {
             let id = add_job(store, self.group_a, "a job to delete").await;
             text = text.replace("{new_job}", &id.to_string());
