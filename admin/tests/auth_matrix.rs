@@ -835,6 +835,11 @@ fn every_route_of_the_source_is_in_the_matrix() {
     let source = routes_in_source();
     assert!(source.len() > 50, "found only {source:?}");
     let rows = matrix();
+    eprintln!(
+        "{} (method, route) pairs in the routers' source, {} matrix rows",
+        source.len(),
+        rows.len()
+    );
     let covered = |method: &str, route: &str| {
         rows.iter()
             .any(|r| r.route == route && (method == "ANY" || r.method == method))

@@ -249,34 +249,40 @@ async fn plant(app: &TestApp, root: &mut Browser, kind: usize, dir: &std::path::
     }
 }
 
-/// Checks one page: no payload of any kind appears raw, and each of `tags` of `kind`
-/// appears escaped; what does not is added to `problems`. Returns the number of
-/// (payload, page) checks.
-fn check_page(
-    problems: &mut Vec<String>,
-    path: &str,
-    body: &str,
-    kind: usize,
-    tags: &[&str],
-) -> usize {
-    let body = canonical(body);
-    let mut checks = 0;
-    for other in 0..KINDS {
-        for tag in TAGS {
-            let raw = payload(other, tag);
-            if body.contains(&raw) {
-                problems.push(format!("{path}: raw {raw:?}"));
+/// What the pages showed: responses read, payloads confirmed absent in raw form and
+/// present escaped, and what went wrong.
+#[derive(Default)]
+struct Audit {
+    responses: usize,
+    absent: usize,
+    escaped: usize,
+    problems: Vec<String>,
+}
+
+impl Audit {
+    /// Checks one response: no payload of any kind appears raw, and each of `tags` of
+    /// `kind` appears escaped.
+    fn page(&mut self, path: &str, body: &str, kind: usize, tags: &[&str]) {
+        let body = canonical(body);
+        self.responses += 1;
+        for other in 0..KINDS {
+            for tag in TAGS {
+                let raw = payload(other, tag);
+                if body.contains(&raw) {
+                    self.problems.push(format!("{path}: raw {raw:?}"));
+                }
+                self.absent += 1;
             }
-            checks += 1;
+        }
+        for tag in tags {
+            let want = escaped(&payload(kind, tag));
+            if !body.contains(&want) {
+                self.problems
+                    .push(format!("{path}: no escaped {tag} {want:?}"));
+            }
+            self.escaped += 1;
         }
     }
-    for tag in tags {
-        let want = escaped(&payload(kind, tag));
-        if !body.contains(&want) {
-            problems.push(format!("{path}: no escaped {tag} {want:?}"));
-        }
-    }
-    checks
 }
 
 const TAGS: &[&str] = &[
@@ -284,7 +290,7 @@ const TAGS: &[&str] = &[
     "handle", "login", "email", "from", "filter",
 ];
 
-async fn hostile_text_is_escaped_on_every_page_that_shows_it(store: Arc<dyn Store>) -> usize {
+async fn hostile_text_is_escaped_on_every_page_that_shows_it(store: Arc<dyn Store>) -> Audit {
     let app = start(store.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let mut root = admin(&app).await;
@@ -293,7 +299,7 @@ async fn hostile_text_is_escaped_on_every_page_that_shows_it(store: Arc<dyn Stor
         planted.push(plant(&app, &mut root, kind, dir.path()).await);
     }
 
-    let (mut checks, mut problems) = (0, Vec::new());
+    let mut audit = Audit::default();
     for (kind, p) in planted.iter().enumerate() {
         // Browse as the user whose very name is the payload: it is on every page.
         let mut browser = Browser::at(&app.base);
@@ -349,14 +355,14 @@ async fn hostile_text_is_escaped_on_every_page_that_shows_it(store: Arc<dyn Stor
         for (path, status, tags) in pages {
             let page = browser.get(&path).await;
             assert_eq!(page.status, status, "{path}: {}", page.body);
-            checks += check_page(&mut problems, &path, &page.body, kind, tags);
+            audit.page(&path, &page.body, kind, tags);
         }
 
         // The executor's own log of the run, as the run's page polls it.
         let path = format!("/logs/{}/tail?from=1", p.run);
         let tail: Value = serde_json::from_str(&browser.get(&path).await.body).unwrap();
         let content = tail["logContent"].as_str().unwrap_or_default();
-        checks += check_page(&mut problems, &path, content, kind, &["param"]);
+        audit.page(&path, content, kind, &["param"]);
 
         // Text sent back at the user in the same response.
         let mut stranger = Browser::at(&app.base);
@@ -369,13 +375,7 @@ async fn hostile_text_is_escaped_on_every_page_that_shows_it(store: Arc<dyn Stor
         )
         .await;
         assert_eq!(login.status, 422);
-        checks += check_page(
-            &mut problems,
-            "/login (failed)",
-            &login.body,
-            kind,
-            &["login"],
-        );
+        audit.page("/login (failed)", &login.body, kind, &["login"]);
 
         let group = p.group.to_string();
         let (desc, email) = (payload(kind, "desc"), payload(kind, "email"));
@@ -387,26 +387,24 @@ async fn hostile_text_is_escaped_on_every_page_that_shows_it(store: Arc<dyn Stor
         ]);
         let refused = submit(&mut browser, "/jobs/new", "/jobs", &form).await;
         assert_eq!(refused.status, 422, "{}", refused.body);
-        checks += check_page(
-            &mut problems,
-            "/jobs (bad email)",
-            &refused.body,
-            kind,
-            &["email"],
-        );
+        audit.page("/jobs (bad email)", &refused.body, kind, &["email"]);
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-    checks
+    assert!(audit.problems.is_empty(), "{}", audit.problems.join("\n"));
+    audit
 }
 
 #[tokio::test]
 async fn hostile_text_is_escaped_everywhere_in_the_console() {
     for (name, test_store) in common::each_store().await {
         let started = std::time::Instant::now();
-        let checks =
+        let audit =
             hostile_text_is_escaped_on_every_page_that_shows_it(test_store.store.clone()).await;
         eprintln!(
-            "hostile content on {name}: {checks} (payload, page) checks in {:?}",
+            "hostile content on {name}: {} responses, {} (payload, response) pairs never raw, \
+             {} payloads found escaped where shown, in {:?}",
+            audit.responses,
+            audit.absent,
+            audit.escaped,
             started.elapsed()
         );
     }
