@@ -1008,6 +1008,60 @@ async fn the_login_page_refuses_the_sixth_try_even_with_the_right_password() {
         .await;
 }
 
+/// Under a context path (XXL-JOB 2.x executors expect `/xxl-job-admin`) every surface
+/// lives inside it: refusals send browsers to the login page there, the session cookie is
+/// scoped to it, and nothing answers outside it.
+#[tokio::test]
+async fn under_a_context_path_refusals_and_the_cookie_stay_inside_it() {
+    const CONTEXT: &str = "/xxl-job-admin";
+    let store = common::sqlite_store().await;
+    let app = TestApp::start(store.store.clone(), |c| {
+        c.context_path = CONTEXT.into();
+        c.access_token = Some(ACCESS_TOKEN.into());
+    })
+    .await;
+    let root = app.base.strip_suffix(CONTEXT).unwrap().to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: String| http.get(path).send();
+
+    let dashboard = get(format!("{}/dashboard", app.base)).await.unwrap();
+    assert_eq!(dashboard.status(), 303);
+    assert_eq!(dashboard.headers()["location"], "/xxl-job-admin/login");
+    let login = get(format!("{}/login", app.base)).await.unwrap();
+    assert!(
+        session_cookie_attributes(&login).contains(&"path=/xxl-job-admin".into()),
+        "{:?}",
+        session_cookie_attributes(&login)
+    );
+    let rest = get(format!("{}/api/v1/jobs", app.base)).await.unwrap();
+    assert_eq!(rest.status(), 401);
+    let beat = json_envelope_code(http.post(format!("{}/api/registry", app.base)).body(
+        r#"{"registryGroup":"EXECUTOR","registryKey":"a-app","registryValue":"http://h:1/"}"#,
+    ))
+    .await;
+    assert_eq!(beat, 500, "no token, refused");
+    for outside in [
+        "/dashboard",
+        "/login",
+        "/api/v1/jobs",
+        "/metrics",
+        "/healthz",
+    ] {
+        let response = get(format!("{root}{outside}")).await.unwrap();
+        assert_eq!(response.status(), 404, "{outside} outside the context path");
+    }
+}
+
+async fn json_envelope_code(request: reqwest::RequestBuilder) -> u64 {
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["code"].as_u64().unwrap()
+}
+
 // ---- secrets are compared in constant time ------------------------------------------------
 
 /// Every check of a secret goes through `subtle`'s `ct_eq` or argon2's verifier: the
