@@ -103,8 +103,12 @@ async fn list_page(
     query: ListQuery,
 ) -> std::result::Result<Response, HtmlError> {
     let groups = visible_groups(state, viewer).await?;
-    let number = |field, text| optional_number::<i32>(field, text).map_err(|e| viewer.fail(e));
-    let (group, job) = (number("group", &query.group)?, number("job", &query.job)?);
+    let group = optional_number::<i32>("group", &query.group).map_err(|e| viewer.fail(e))?;
+    // The job id is typed by the user: a mistake is shown next to its field.
+    let (job, job_error) = match optional_number::<i32>("job", &query.job) {
+        Ok(job) => (job, None),
+        Err(e) => (None, Some(e)),
+    };
     let job = match job.filter(|j| *j > 0) {
         Some(id) => Some(permitted_job(state, viewer, id).await?),
         None => None,
@@ -126,6 +130,9 @@ async fn list_page(
     };
     let tz = state.app.tz;
     let parsed = (|| -> Result<()> {
+        if let Some(e) = job_error {
+            return Err(e);
+        }
         let status = query.status.trim();
         if !status.is_empty() {
             filter.status = Some(logs::parse_status("status", status)?);
