@@ -609,6 +609,9 @@ impl World {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
+        if row.surface == Surface::Console {
+            assert_protected(response.headers(), &format!("{} {path}", row.method));
+        }
         let text = response.text().await.unwrap_or_default();
         if row.surface == Surface::Executor {
             assert_eq!(status, 200, "{} {path}: {text}", row.method);
@@ -640,6 +643,28 @@ impl World {
             may,
             "a callback by {persona:?} for group A's run {log_id}"
         );
+    }
+}
+
+/// Every console response, refusals included, forbids framing, sniffing, foreign scripts
+/// and leaking its address (`web::headers`).
+fn assert_protected(headers: &reqwest::header::HeaderMap, what: &str) {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    assert_eq!(header("x-frame-options"), "DENY", "{what}");
+    assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(header("referrer-policy"), "same-origin", "{what}");
+    let policy = header("content-security-policy");
+    for directive in [
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+        "object-src 'none'",
+    ] {
+        assert!(policy.contains(directive), "{what}: {policy:?}");
     }
 }
 

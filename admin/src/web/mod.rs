@@ -4,11 +4,13 @@
 //! Handlers are thin: they parse a form, call the same domain functions REST v1 calls (and
 //! [`crate::auth`] for accounts), and render a template. Every page checks the user's role
 //! and groups on the server; the menu only hides what the server refuses anyway. Every
-//! request that changes state passes the CSRF check ([`crate::auth::csrf`]) first.
+//! request that changes state passes the CSRF check ([`crate::auth::csrf`]) first, and every
+//! response forbids framing and foreign scripts ([`headers`]).
 
 mod assets;
 pub mod context;
 pub mod error;
+pub mod headers;
 pub mod i18n;
 mod pages;
 pub mod query;
@@ -112,5 +114,6 @@ pub fn router_with(state: WebState) -> Router {
             state.auth.cookies.clone(),
             csrf::require_token,
         ))
+        .layer(axum::middleware::map_response(headers::protect))
         .with_state(state)
 }
