@@ -104,20 +104,23 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        refuse_nul(query)?;
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let message = e.inner().to_string();
-                let field = match field_of(e.path(), &message) {
-                    f if f == "body" => "query".to_string(),
-                    f => f,
-                };
-                Error::validation(field, message)
-            })
+        parse_query(parts.uri.query().unwrap_or_default()).map(ApiQuery)
     }
+}
+
+/// Parses a query string; a NUL anywhere is refused, and errors name the parameter
+/// (`"query"` when none can be named). The console's pages parse theirs with it too.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
+    refuse_nul(query)?;
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let message = e.inner().to_string();
+        let field = match field_of(e.path(), &message) {
+            f if f == "body" => "query".to_string(),
+            f => f,
+        };
+        Error::validation(field, message)
+    })
 }
 
 /// SQLite ends a LIKE pattern at a NUL character, so a filter holding one would match every

@@ -22,7 +22,8 @@ use crate::error::{Error, Result};
 pub const FIELD: &str = "_csrf";
 /// Request header carrying the token (for `fetch`).
 pub const HEADER: &str = "x-csrf-token";
-/// Largest form body the check buffers (a GLUE script is the biggest thing a form sends).
+/// Largest body the console accepts, the check buffers and handlers read (a GLUE script is
+/// the biggest thing a form sends); a larger one is refused with 413.
 pub const MAX_FORM_BYTES: usize = 4 * 1024 * 1024;
 
 /// Checks a presented token against the session's, in constant time.
@@ -73,7 +74,10 @@ pub async fn require_token(
     let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return Error::validation("body", "the form is too large").into_response();
+            return Error::TooLarge(format!(
+                "the form is larger than the console accepts ({MAX_FORM_BYTES} bytes)"
+            ))
+            .into_response();
         }
     };
     let token = form_urlencoded::parse(&bytes)

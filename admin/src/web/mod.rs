@@ -4,16 +4,19 @@
 //! Handlers are thin: they parse a form, call the same domain functions REST v1 calls (and
 //! [`crate::auth`] for accounts), and render a template. Every page checks the user's role
 //! and groups on the server; the menu only hides what the server refuses anyway. Every
-//! request that changes state passes the CSRF check ([`crate::auth::csrf`]) first.
+//! request that changes state passes the CSRF check ([`crate::auth::csrf`]) first, and every
+//! response forbids framing and foreign scripts ([`headers`]).
 
 mod assets;
 pub mod context;
 pub mod error;
+pub mod headers;
 pub mod i18n;
 mod pages;
+pub mod query;
 
 use axum::Router;
-use axum::extract::FromRef;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::Key;
 
@@ -105,9 +108,12 @@ pub fn router_with(state: WebState) -> Router {
         .route("/help", get(pages::help::page))
         .route("/console/schedule-preview", get(pages::preview::schedule))
         .route("/static/{*path}", get(assets::serve))
+        // Handlers read forms up to the size the CSRF check buffers, not axum's 2 MiB.
+        .layer(DefaultBodyLimit::max(csrf::MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.auth.cookies.clone(),
             csrf::require_token,
         ))
+        .layer(axum::middleware::map_response(headers::protect))
         .with_state(state)
 }

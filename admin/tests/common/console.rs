@@ -142,8 +142,13 @@ impl Page {
 impl Browser {
     /// A browser pointed at `console`.
     pub fn new(console: &Console) -> Self {
+        Self::at(&console.url)
+    }
+
+    /// A browser pointed at any admin's base URL (e.g. a `TestApp`'s, with its context path).
+    pub fn at(base: &str) -> Self {
         Self {
-            base: console.url.clone(),
+            base: base.to_string(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -269,3 +269,36 @@ pub fn new_log(job_id: i32, fire_at: i64) -> NewLog {
         ..NewLog::default()
     }
 }
+
+/// A run of `job` (in `group`) that its executor at `address` accepted just now
+/// (`trigger_code` 200) and that has no result yet; returns its log id.
+pub async fn accepted_run(
+    store: &dyn Store,
+    tz: chrono_tz::Tz,
+    group: i32,
+    job: i32,
+    address: &str,
+) -> i64 {
+    let id = store
+        .insert_log(&NewLog {
+            job_group: group,
+            job_id: job,
+            trigger_time: jobwheel_admin::time::now_naive(tz),
+            fire_at: jobwheel_admin::time::now_ms(),
+            trigger_type: "MANUAL".into(),
+            ..NewLog::default()
+        })
+        .await
+        .expect("insert log");
+    let record = store::TriggerRecord {
+        trigger_code: 200,
+        trigger_msg: "sent".into(),
+        executor_address: Some(address.into()),
+        ..store::TriggerRecord::default()
+    };
+    store
+        .record_trigger(id, &record)
+        .await
+        .expect("record trigger");
+    id
+}

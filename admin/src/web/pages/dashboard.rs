@@ -5,7 +5,7 @@
 //! read per page instead of counting `xxl_job_log` per day and status on every visit.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use crate::service::reports::{self, Report, ReportDay};
 use crate::store::{JobFilter, Page};
 use crate::web::WebState;
 use crate::web::context::{Ctx, Viewer};
+use crate::web::query::PageQuery;
 
 /// Seconds without a heartbeat after which an executor counts as gone (PROTOCOL.md §2.5).
 const DEAD_AFTER_SECS: i64 = 90;
@@ -49,7 +50,7 @@ struct DashboardPage {
 pub async fn page(
     State(state): State<WebState>,
     viewer: Viewer,
-    Query(query): Query<DashboardQuery>,
+    PageQuery(query): PageQuery<DashboardQuery>,
 ) -> Response {
     let days = if query.days == Some(30) { 30 } else { 7 };
     match load(&state, days).await {

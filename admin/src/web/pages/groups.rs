@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use crate::service::registry;
 use crate::store::{AddressType, GroupFilter, JobGroup};
 use crate::web::WebState;
 use crate::web::context::{AdminViewer, Ctx, Viewer};
+use crate::web::query::PageQuery;
 
 /// One executor address of a group and whether it is heartbeating now.
 struct Address {
@@ -69,7 +70,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<WebState>,
     AdminViewer(viewer): AdminViewer,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Response {
     let blank = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let filter = GroupFilter {

@@ -6,18 +6,19 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{FieldErrors, FormData, Pager, query_string, render};
+use super::{FieldErrors, FormData, Pager, optional_number, query_string, render};
 use crate::error::{Error, Result};
 use crate::service::jobs::{self, JobInput, TriggerInput};
 use crate::store::{JobFilter, JobGroup, JobInfo};
 use crate::web::WebState;
 use crate::web::context::Viewer;
 use crate::web::error::HtmlError;
+use crate::web::query::PageQuery;
 
 /// Routing strategies offered by the form (XXL-JOB's order).
 const ROUTES: &[&str] = &[
@@ -239,7 +240,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> std::result::Result<Response, HtmlError> {
     list_page(&state, &viewer, query).await
 }
@@ -250,8 +251,10 @@ async fn list_page(
     query: ListQuery,
 ) -> std::result::Result<Response, HtmlError> {
     let groups = visible_groups(state, viewer).await?;
+    let group = optional_number::<i32>("group", &query.group).map_err(|e| viewer.fail(e))?;
+    let status = optional_number::<i8>("status", &query.status).map_err(|e| viewer.fail(e))?;
     // Normal users always look at one permitted group (as XXL-JOB): the first by default.
-    let group = match query.group.trim().parse::<i32>().ok() {
+    let group = match group {
         Some(id) => {
             viewer.require_group(id)?;
             Some(id)
@@ -262,7 +265,7 @@ async fn list_page(
     let blank = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let filter = JobFilter {
         job_group: group,
-        trigger_status: query.status.trim().parse().ok(),
+        trigger_status: status,
         job_desc: blank(&query.desc),
         executor_handler: blank(&query.handler),
         author: blank(&query.author),
@@ -337,7 +340,7 @@ pub struct NewQuery {
 pub async fn new_form(
     State(state): State<WebState>,
     viewer: Viewer,
-    Query(query): Query<NewQuery>,
+    PageQuery(query): PageQuery<NewQuery>,
 ) -> Response {
     let fields = match query.copy {
         None => JobFields::new_job(),

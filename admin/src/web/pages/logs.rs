@@ -7,13 +7,13 @@
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::jobs::{permitted_job, visible_groups};
-use super::{FieldErrors, FormData, Pager, query_string, render};
+use super::{FieldErrors, FormData, Pager, optional_number, query_string, render};
 use crate::error::{Error, Result};
 use crate::service::joblog::{self, ClearKind, escape_log_html};
 use crate::service::logs::{self, DATETIME_FORMAT};
@@ -21,6 +21,7 @@ use crate::store::{JobGroup, JobLog, LogFilter};
 use crate::web::WebState;
 use crate::web::context::{Ctx, Viewer};
 use crate::web::error::HtmlError;
+use crate::web::query::PageQuery;
 
 #[derive(Template)]
 #[template(path = "logs.html")]
@@ -91,7 +92,7 @@ pub fn status_of(log: &JobLog) -> (&'static str, &'static str) {
 pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> std::result::Result<Response, HtmlError> {
     list_page(&state, &viewer, query).await
 }
@@ -102,11 +103,17 @@ async fn list_page(
     query: ListQuery,
 ) -> std::result::Result<Response, HtmlError> {
     let groups = visible_groups(state, viewer).await?;
-    let job = match query.job.trim().parse::<i32>().ok().filter(|j| *j > 0) {
+    let group = optional_number::<i32>("group", &query.group).map_err(|e| viewer.fail(e))?;
+    // The job id is typed by the user: a mistake is shown next to its field.
+    let (job, job_error) = match optional_number::<i32>("job", &query.job) {
+        Ok(job) => (job, None),
+        Err(e) => (None, Some(e)),
+    };
+    let job = match job.filter(|j| *j > 0) {
         Some(id) => Some(permitted_job(state, viewer, id).await?),
         None => None,
     };
-    let group = match (query.group.trim().parse::<i32>().ok(), &job) {
+    let group = match (group, &job) {
         (_, Some(job)) => Some(job.job_group),
         (Some(id), None) => {
             viewer.require_group(id)?;
@@ -123,6 +130,9 @@ async fn list_page(
     };
     let tz = state.app.tz;
     let parsed = (|| -> Result<()> {
+        if let Some(e) = job_error {
+            return Err(e);
+        }
         let status = query.status.trim();
         if !status.is_empty() {
             filter.status = Some(logs::parse_status("status", status)?);
@@ -214,7 +224,7 @@ pub async fn tail(
     State(state): State<WebState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Query(query): Query<TailQuery>,
+    PageQuery(query): PageQuery<TailQuery>,
 ) -> Response {
     if let Err(e) = permitted_log(&state, &viewer, id).await {
         return e.into_response();

@@ -125,6 +125,21 @@ pub fn render(template: &impl askama::Template) -> Response {
     }
 }
 
+/// A number-or-blank filter of a list page: blank is `None`. Anything else must parse, so
+/// a filter that is not a number is refused instead of silently widening to "all".
+pub fn optional_number<T: std::str::FromStr>(
+    field: &str,
+    text: &str,
+) -> std::result::Result<Option<T>, Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| Error::validation(field, format!("`{text}` is not a number")))
+}
+
 /// A query string of non-blank `(name, value)` pairs, for paging links.
 pub fn query_string(pairs: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new())

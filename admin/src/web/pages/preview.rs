@@ -2,11 +2,12 @@
 //! as the user types it, computed by the same scheduler code that will fire the job.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 use crate::web::WebState;
 use crate::web::context::Viewer;
+use crate::web::query::PageQuery;
 
 /// Query of `GET /console/schedule-preview`.
 #[derive(Debug, Deserialize)]
@@ -41,7 +42,7 @@ pub const PREVIEW_COUNT: usize = 5;
 pub async fn schedule(
     State(state): State<WebState>,
     _viewer: Viewer,
-    Query(query): Query<PreviewQuery>,
+    PageQuery(query): PageQuery<PreviewQuery>,
 ) -> Json<Preview> {
     // The same domain function REST v1's schedule preview calls.
     let parsed = crate::service::jobs::preview(

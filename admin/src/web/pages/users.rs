@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::store::{JobGroup, ROLE_NORMAL, User, UserFilter};
 use crate::web::WebState;
 use crate::web::context::{AdminViewer, Ctx, Viewer};
+use crate::web::query::PageQuery;
 
 #[derive(Template)]
 #[template(path = "users.html")]
@@ -56,7 +57,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<WebState>,
     AdminViewer(viewer): AdminViewer,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Response {
     let filter = UserFilter {
         username: Some(query.username.trim().to_string()),
