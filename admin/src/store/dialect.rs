@@ -9,7 +9,7 @@ use super::bind::Binder;
 use super::migrate::Migration;
 
 /// A database Jobwheel can keep its tables in.
-pub(crate) trait Dialect: Binder {
+pub(crate) trait Dialect: Binder + sqlx::database::HasStatementCache {
     /// Name used in logs and errors.
     const LABEL: &'static str;
 
