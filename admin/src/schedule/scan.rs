@@ -105,7 +105,7 @@ impl ScanLoop {
                     true
                 }
             };
-            let pause = pause_after(started, now_ms(), busy);
+            let pause = pause_after(started, now_ms(), busy) + jitter();
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(pause) => {}
@@ -229,6 +229,18 @@ fn intent(job: &JobInfo, fire_at: i64, kind: FireKind, tz: Tz) -> NewLog {
         executor_sharding_param: None,
     }
 }
+
+/// Up to [`SCAN_JITTER_MS`] added to each pause, so that admins of a cluster, which all wake
+/// on the second boundary, take turns winning the scan lock instead of one of them
+/// (whose clock or start happens to run a little ahead) winning every time and dispatching
+/// every fire alone. Harmless to lateness: a scan plans 5 s ahead and the wheel fires at the
+/// millisecond.
+fn jitter() -> Duration {
+    Duration::from_millis(rand::random_range(0..SCAN_JITTER_MS))
+}
+
+/// The most [`jitter`] adds to a scan's pause.
+const SCAN_JITTER_MS: u64 = 50;
 
 /// The pause before the next scan, aligned to the second boundary as XXL-JOB aligns it:
 /// one second after a busy scan, five after an idle one, none after a scan that took a
