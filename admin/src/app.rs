@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use crate::config::Config;
 use crate::dispatch::Dispatcher;
 use crate::error::{Error, Result};
+use crate::service::completer::Completer;
 use crate::store::Store;
 
 /// What handlers and loops need; cloning shares it.
@@ -21,6 +22,8 @@ pub struct AppState {
     /// The dispatcher of the running scheduler, for triggers outside the schedule (REST
     /// API, console). `None` until the scheduler is started (it needs the state first).
     pub dispatcher: Option<Dispatcher>,
+    /// Writes the results of concurrent callback requests together.
+    pub completer: Completer,
 }
 
 impl AppState {
@@ -34,6 +37,7 @@ impl AppState {
             store,
             tz,
             dispatcher: None,
+            completer: Completer::default(),
         }
     }
 

@@ -20,7 +20,7 @@ use crate::api::auth::token_eq;
 use crate::api::extract::{body_bytes, parse_json};
 use crate::app::AppState;
 use crate::error::{Error, Result};
-use crate::service::lifecycle::{self, RunResult};
+use crate::service::lifecycle::RunResult;
 use crate::service::registry;
 
 /// One executor call, parsed.
@@ -178,10 +178,11 @@ async fn authorize(state: &AppState, headers: &HeaderMap, call: &Call) -> Result
 /// Completes each reported run. Results for runs of other groups than the caller's token
 /// admits are skipped (a group token must not finish, and so chain, another group's jobs).
 ///
-/// The whole batch is read and written in a few statements (one transaction per 500
-/// results), not a round trip and a commit per result: a busy executor reports hundreds a
-/// second. Any error makes the executor resend the batch, which is harmless because the
-/// first result of a run wins.
+/// The batch is written together with the batches of other executors' concurrent
+/// callbacks, in a few statements (the [`Completer`](crate::service::completer::Completer)),
+/// not a round trip and a commit per result: busy executors report thousands a second. Any
+/// error makes the executor resend the batch, which is harmless because the first result
+/// of a run wins.
 async fn callback(state: &AppState, scope: Scope, body: CallbackBody) -> Result<()> {
     let results: Vec<RunResult> = body
         .items
@@ -196,6 +197,6 @@ async fn callback(state: &AppState, scope: Scope, body: CallbackBody) -> Result<
         Scope::AnyGroup => None,
         Scope::Group(group) => Some(group),
     };
-    lifecycle::complete_runs(state, &results, group).await?;
+    state.completer.complete(state, results, group).await?;
     Ok(())
 }

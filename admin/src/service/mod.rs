@@ -5,6 +5,7 @@
 //! Nothing here knows about HTTP, and nothing here writes SQL.
 
 pub mod children;
+pub mod completer;
 pub mod glue;
 pub mod groups;
 pub mod joblog;
