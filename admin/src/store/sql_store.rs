@@ -2,9 +2,7 @@
 //! by MySQL/MariaDB and SQLite so the two cannot drift apart.
 //!
 //! Batch statements (`… IN (?, ?, …)`, `CASE id WHEN ? …`, multi-row `INSERT`) have one
-//! text per batch size, so they run with `persistent(false)`: the driver's cache would keep
-//! a prepared statement per size per connection, which grew an SQLite admin under load from
-//! 44 to 140 MiB and evicts the statements that do repeat.
+//! text per batch size; whether they stay prepared is [`Dialect::CACHE_BATCH_STATEMENTS`].
 
 use std::any::Any;
 
@@ -411,7 +409,10 @@ where
             for batch in updates.chunks(sql::SCAN_BATCH) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_schedule_updates(&mut qb, batch);
-                qb.build().persistent(false).execute(&mut *tx).await?;
+                qb.build()
+                    .persistent(DB::CACHE_BATCH_STATEMENTS)
+                    .execute(&mut *tx)
+                    .await?;
             }
             record_fires(&mut tx, &fires).await
         }
@@ -438,7 +439,7 @@ where
             );
             let pending: Vec<(i64,)> = qb
                 .build_query_as()
-                .persistent(false)
+                .persistent(DB::CACHE_BATCH_STATEMENTS)
                 .fetch_all(&mut *tx)
                 .await?;
             let pending: Vec<i64> = pending.into_iter().map(|(id,)| id).collect();
@@ -446,7 +447,10 @@ where
                 let mut qb =
                     QueryBuilder::<DB>::new("UPDATE xxl_job_log SET jobwheel_fire_state = 2");
                 sql::push_where_ids(&mut qb, pending.iter().map(|id| Value::from(*id)));
-                qb.build().persistent(false).execute(&mut *tx).await?;
+                qb.build()
+                    .persistent(DB::CACHE_BATCH_STATEMENTS)
+                    .execute(&mut *tx)
+                    .await?;
             }
             Ok(pending)
         }
@@ -517,7 +521,12 @@ where
         for batch in records.chunks(sql::SCAN_BATCH) {
             let mut qb = QueryBuilder::<DB>::new("");
             sql::push_trigger_records(&mut qb, batch);
-            written += DB::rows_affected(&qb.build().persistent(false).execute(&self.pool).await?);
+            written += DB::rows_affected(
+                &qb.build()
+                    .persistent(DB::CACHE_BATCH_STATEMENTS)
+                    .execute(&self.pool)
+                    .await?,
+            );
         }
         Ok(written)
     }
@@ -542,7 +551,7 @@ where
             );
             let found: Vec<JobLog> = qb
                 .build_query_as()
-                .persistent(false)
+                .persistent(DB::CACHE_BATCH_STATEMENTS)
                 .fetch_all(&mut *tx)
                 .await?;
             let results: Vec<(i64, i32, String)> = found
@@ -553,7 +562,10 @@ where
             for batch in results.chunks(sql::SCAN_BATCH) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_run_results(&mut qb, batch, handle_time);
-                qb.build().persistent(false).execute(&mut *tx).await?;
+                qb.build()
+                    .persistent(DB::CACHE_BATCH_STATEMENTS)
+                    .execute(&mut *tx)
+                    .await?;
             }
             let written = results.into_iter().map(|(id, _, _)| id).collect();
             Ok(CompletedLogs { found, written })
@@ -851,7 +863,11 @@ where
         }
         let mut qb = QueryBuilder::<DB>::new("DELETE FROM xxl_job_log");
         sql::push_where_ids(&mut qb, ids.iter().map(|id| Value::from(*id)));
-        let result = qb.build().persistent(false).execute(&self.pool).await?;
+        let result = qb
+            .build()
+            .persistent(DB::CACHE_BATCH_STATEMENTS)
+            .execute(&self.pool)
+            .await?;
         Ok(DB::rows_affected(&result))
     }
 
@@ -1148,7 +1164,7 @@ where
             sql::push_select_ids(&mut qb, select, chunk.iter().cloned(), "");
             rows.extend(
                 qb.build_query_as::<T>()
-                    .persistent(false)
+                    .persistent(DB::CACHE_BATCH_STATEMENTS)
                     .fetch_all(&self.pool)
                     .await?,
             );
@@ -1231,7 +1247,10 @@ where
     for batch in fires.chunks(sql::SCAN_BATCH) {
         let mut qb = QueryBuilder::<DB>::new(sql::LOG_INSERT);
         sql::push_log_values(&mut qb, batch, Some(FireState::Pending), Some(token));
-        qb.build().persistent(false).execute(&mut **tx).await?;
+        qb.build()
+            .persistent(DB::CACHE_BATCH_STATEMENTS)
+            .execute(&mut **tx)
+            .await?;
     }
     let rows: Vec<FireRow> = sqlx::query_as(
         "SELECT id, job_id, jobwheel_fire_at FROM xxl_job_log \
