@@ -176,6 +176,47 @@ async fn a_large_callback_batch_completes_every_run(store: Arc<dyn Store>) {
     }
 }
 
+/// Sixteen executors report at the same moment (the admin writes their batches together):
+/// every run gets its own result, and a run two executors both report is completed once,
+/// with one of the two messages, not both.
+async fn concurrent_callbacks_complete_every_run_once(store: Arc<dyn Store>) {
+    let app = TestApp::start(store.clone(), |_| {}).await;
+    let group = create_group(&app, json!({"appname": "many-app", "title": "Many"})).await;
+    let shared = running_log(&store, &app, group, 1).await;
+    let mut own: Vec<Vec<i64>> = Vec::new();
+    for _ in 0..16 {
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            ids.push(running_log(&store, &app, group, 1).await);
+        }
+        own.push(ids);
+    }
+    let calls = own.iter().enumerate().map(|(executor, ids)| {
+        let mut batch: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"logId": id, "logDateTim": now_ms(), "handleCode": 200, "handleMsg": format!("run {id}")}))
+            .collect();
+        batch.push(json!({"logId": shared, "logDateTim": now_ms(), "handleCode": 200, "handleMsg": format!("shared by {executor}")}));
+        call(app.executor("callback", &json!(batch)))
+    });
+    for reply in futures::future::join_all(calls).await {
+        assert_eq!(reply, SUCCESS);
+    }
+    for id in own.iter().flatten() {
+        let log = store.get_log(*id).await.expect("get").expect("log");
+        assert_eq!(
+            (log.handle_code, log.handle_msg.unwrap_or_default()),
+            (200, format!("run {id}"))
+        );
+    }
+    let log = store.get_log(shared).await.expect("get").expect("log");
+    let msg = log.handle_msg.unwrap_or_default();
+    assert!(
+        msg.starts_with("shared by ") && !msg.contains("<br>"),
+        "written once: {msg}"
+    );
+}
+
 /// Results arrive as a 2.x array (`logDateTim`), a 2.2 `executeResult`, and a 3.5
 /// `{callbackList}`; each completes its run once, and a repeat is ignored.
 async fn callbacks_in_every_shape_complete_a_run_once(store: Arc<dyn Store>) {
@@ -374,5 +415,6 @@ on_every_store!(
     executors_register_and_become_routable,
     callbacks_in_every_shape_complete_a_run_once,
     a_large_callback_batch_completes_every_run,
+    concurrent_callbacks_complete_every_run_once,
     protocol_refusals,
 );

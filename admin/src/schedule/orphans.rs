@@ -168,20 +168,26 @@ impl OrphanSweeper {
         if strategy == MisfireStrategy::FireOnceNow
             && let Some(latest) = logs.pop()
         {
-            // One compensation per miss: only if the schedule has not moved past these
-            // fires (a scan that found the job overdue compensated already, or later fires
-            // were planned and run).
-            let missed_until = latest.fire_at.unwrap_or_default();
-            if self
-                .store
-                .note_compensation(job_id, missed_until, compensated_at(next, missed_until))
-                .await?
-            {
-                self.dispatcher
-                    .submit(Fire::from_intent(&latest, TriggerType::Misfire));
-                report.misfired += 1;
-            } else {
-                logs.push(latest);
+            // The latest orphan is claimed first, so exactly one admin decides its fate
+            // (another admin's sweep may be looking at the same rows right now). Then one
+            // compensation per miss: only if the schedule has not moved past these fires (a
+            // scan that found the job overdue compensated already, or later fires were
+            // planned and run); otherwise the row is a plain skip.
+            if self.store.claim_fire(latest.id).await? {
+                let missed_until = latest.fire_at.unwrap_or_default();
+                if self
+                    .store
+                    .note_compensation(job_id, missed_until, compensated_at(next, missed_until))
+                    .await?
+                {
+                    let mut fire = Fire::from_intent(&latest, TriggerType::Misfire);
+                    fire.needs_claim = false;
+                    self.dispatcher.submit(fire);
+                    report.misfired += 1;
+                } else {
+                    self.close_skipped(&latest).await?;
+                    report.skipped += 1;
+                }
             }
         }
         for log in logs {
@@ -197,6 +203,12 @@ impl OrphanSweeper {
         if !self.store.claim_fire(log.id).await? {
             return Ok(false);
         }
+        self.close_skipped(log).await?;
+        Ok(true)
+    }
+
+    /// Closes an orphan this admin claimed as skipped (see [`SKIPPED_MSG`]).
+    async fn close_skipped(&self, log: &JobLog) -> Result<()> {
         let record = TriggerRecord {
             trigger_code: CODE_SUCCESS,
             trigger_msg: format!(
@@ -216,7 +228,7 @@ impl OrphanSweeper {
             recorded_type(log),
             crate::observe::series::FireResult::Skipped,
         );
-        Ok(true)
+        Ok(())
     }
 }
 
