@@ -22,7 +22,7 @@ use super::pool::{Handler, Pools, SlowJobs};
 use super::recorder::Recorder;
 use super::route::{RouteStrategy, Routers};
 use super::stage::Stage;
-use super::trigger::{Trigger, failed_record};
+use super::trigger::Trigger;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::observe::series::FireResult;
@@ -156,10 +156,9 @@ impl Dispatcher {
         }
         let reason = "Trigger Fail：the admin is shutting down";
         tracing::warn!(log_id = fire.log_id, job_id = fire.job_id, code = CODE_FAIL, %reason, "fire refused");
-        inner.recorder.record(
-            fire.log_id,
-            failed_record(&fire, reason, FireResult::Refused),
-        );
+        inner
+            .recorder
+            .record_failure(&fire, reason, FireResult::Refused);
     }
 
     /// True when the intent `log_id` waits in this admin's intake (the orphan sweeper

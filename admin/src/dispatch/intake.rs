@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use super::fire::Fire;
 use super::pool::Pools;
 use super::recorder::Recorder;
-use super::trigger::{failed_record, hand_back, too_late};
+use super::trigger::{hand_back, too_late};
 use crate::error::Result;
 use crate::observe::series::FireResult;
 use crate::store::{JobGroup, JobInfo, Store};
@@ -70,7 +70,11 @@ impl Intake {
             Err(e) => {
                 tracing::error!(error = %e, fires = fires.len(), "cannot read the jobs of claimed fires");
                 for fire in &fires {
-                    self.fail(fire, &format!("Trigger Fail：{e}"), FireResult::Failed);
+                    self.recorder.record_failure(
+                        fire,
+                        &format!("Trigger Fail：{e}"),
+                        FireResult::Failed,
+                    );
                 }
                 return;
             }
@@ -78,7 +82,8 @@ impl Intake {
         for fire in fires {
             let Some(job) = jobs.get(&fire.job_id).cloned() else {
                 let msg = format!("Trigger Fail：job {} no longer exists", fire.job_id);
-                self.fail(&fire, &msg, FireResult::Failed);
+                self.recorder
+                    .record_failure(&fire, &msg, FireResult::Failed);
                 continue;
             };
             let Some(group) = groups.get(&job.job_group).cloned() else {
@@ -86,13 +91,15 @@ impl Intake {
                     "Trigger Fail：executor group {} does not exist",
                     job.job_group
                 );
-                self.fail(&fire, &msg, FireResult::Failed);
+                self.recorder
+                    .record_failure(&fire, &msg, FireResult::Failed);
                 continue;
             };
             let job_id = fire.job_id;
             if let Err((ready, reason)) = self.pools.submit(job_id, Ready { fire, job, group }) {
                 tracing::warn!(log_id = ready.fire.log_id, job_id, %reason, "fire refused");
-                self.fail(&ready.fire, &reason, FireResult::Refused);
+                self.recorder
+                    .record_failure(&ready.fire, &reason, FireResult::Refused);
             }
         }
     }
@@ -172,12 +179,6 @@ impl Intake {
             .map(|group| (group.id, Arc::new(group)))
             .collect();
         Ok((jobs, groups))
-    }
-
-    /// Records a claimed fire as failed without calling anybody.
-    fn fail(&self, fire: &Fire, msg: &str, result: FireResult) {
-        self.recorder
-            .record(fire.log_id, failed_record(fire, msg, result));
     }
 }
 

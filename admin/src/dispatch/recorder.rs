@@ -16,7 +16,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use jobwheel_executor::protocol::CODE_FAIL;
+
+use super::fire::Fire;
 use super::stage::Stage;
+use crate::observe::series::{self, FireResult};
 use crate::store::{Store, TriggerRecord};
 
 /// Most outcomes written by one statement batch (the store splits bigger ones anyway).
@@ -47,6 +51,21 @@ impl Recorder {
                 "trigger outcome arrived after the recorder stopped; the sweeper will close the row"
             );
         }
+    }
+
+    /// Queues the outcome of a claimed fire that failed before (or instead of) an executor
+    /// call: code 500 and `msg`, counted under `result` in the metrics.
+    pub fn record_failure(&self, fire: &Fire, msg: &str, result: FireResult) {
+        series::fire_settled(fire.trigger_type, result);
+        let record = TriggerRecord {
+            trigger_code: CODE_FAIL,
+            trigger_msg: format!("Trigger type：{}<br>{msg}", fire.trigger_type.title()),
+            executor_param: fire.executor_param.clone(),
+            executor_sharding_param: fire.sharding_param.clone(),
+            executor_fail_retry_count: fire.fail_retry_count,
+            ..TriggerRecord::default()
+        };
+        self.record(fire.log_id, record);
     }
 
     /// Stops taking outcomes and waits, at most `within`, until the queued ones are

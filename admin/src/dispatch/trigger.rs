@@ -101,9 +101,11 @@ impl Trigger {
             }
             Err(e) => {
                 tracing::error!(log_id = fire.log_id, job_id = fire.job_id, error = %e, "trigger failed");
-                let record =
-                    failed_record(&fire, &format!("Trigger Fail：{e}"), FireResult::Failed);
-                self.recorder.record(fire.log_id, record);
+                self.recorder.record_failure(
+                    &fire,
+                    &format!("Trigger Fail：{e}"),
+                    FireResult::Failed,
+                );
             }
         }
     }
@@ -274,20 +276,6 @@ impl Trigger {
             broadcast_index: i32::try_from(shard.index).unwrap_or(i32::MAX),
             broadcast_total: i32::try_from(shard.total).unwrap_or(i32::MAX),
         }
-    }
-}
-
-/// The outcome of a claimed fire that failed before (or instead of) an executor call: code
-/// 500 and `msg`, counted under `result` in the metrics.
-pub(crate) fn failed_record(fire: &Fire, msg: &str, result: FireResult) -> TriggerRecord {
-    series::fire_settled(fire.trigger_type, result);
-    TriggerRecord {
-        trigger_code: CODE_FAIL,
-        trigger_msg: format!("Trigger type：{}<br>{msg}", fire.trigger_type.title()),
-        executor_param: fire.executor_param.clone(),
-        executor_sharding_param: fire.sharding_param.clone(),
-        executor_fail_retry_count: fire.fail_retry_count,
-        ..TriggerRecord::default()
     }
 }
 
