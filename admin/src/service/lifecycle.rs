@@ -123,8 +123,18 @@ async fn complete_chunk(
             Some((result.handle_code, message))
         })
         .await?;
+    let written: HashSet<i64> = completed.written.into_iter().collect();
+    let mut succeeded = Vec::new();
     for log in &completed.found {
-        let completion = if foreign.contains(&log.id) {
+        let completion = if written.contains(&log.id) {
+            let success = first
+                .get(&log.id)
+                .is_some_and(|r| r.handle_code == CODE_SUCCESS);
+            if let (true, Some(message)) = (success, messages.remove(&log.id)) {
+                succeeded.push((log.job_id, log.id, message));
+            }
+            Completion::Completed
+        } else if foreign.contains(&log.id) {
             tracing::warn!(
                 log_id = log.id,
                 ?group,
@@ -135,17 +145,6 @@ async fn complete_chunk(
             Completion::AlreadyCompleted
         };
         outcome.insert(log.id, completion);
-    }
-    let mut succeeded = Vec::new();
-    for log_id in &completed.written {
-        outcome.insert(*log_id, Completion::Completed);
-        let log = completed.found.iter().find(|l| l.id == *log_id);
-        let success = first
-            .get(log_id)
-            .is_some_and(|r| r.handle_code == CODE_SUCCESS);
-        if let (Some(log), true, Some(message)) = (log, success, messages.remove(log_id)) {
-            succeeded.push((log.job_id, *log_id, message));
-        }
     }
     fire_children(state, succeeded).await
 }
