@@ -85,9 +85,40 @@ pub(crate) const LOG_INSERT: &str = "INSERT INTO xxl_job_log (job_group, job_id,
      executor_sharding_param, jobwheel_fire_at, jobwheel_fire_state, jobwheel_trigger_type, \
      jobwheel_batch) ";
 
-/// Rows per multi-row statement of the scan: far below both databases' parameter limits
-/// (SQLite 32,766; MySQL 65,535) and small enough to keep each statement short.
-pub(crate) const SCAN_BATCH: usize = 500;
+/// Most rows per `IN (…)` list or multi-row `INSERT`: far below both databases' parameter
+/// limits (SQLite 32,766; MySQL 65,535) and small enough to keep each statement short.
+pub(crate) const ROW_BATCH: usize = 512;
+
+/// Most rows per `UPDATE … CASE id WHEN …` ([`push_case_update`]). MariaDB walks the
+/// `WHEN`s of each `CASE` in order for every row it updates, so a statement costs the square
+/// of its rows: writing 1,000 rows of the recorder's eight columns took 25 ms of server time
+/// in statements of 500 rows, 16 in 256, 10.5 in 128, 9.5 in 64, 11 in 32 and 17 in 16
+/// (BENCHMARKS.md, "CASE updates").
+pub(crate) const CASE_BATCH: usize = 64;
+
+/// `items` cut into statement-sized chunks whose sizes are powers of two: chunks of `max`
+/// (itself a power of two) while that many are left, then the rest by its binary digits
+/// (1,000 rows with `max` 512 go as 512, 256, 128, 64, 32 and 8).
+///
+/// Why: every distinct number of rows is a distinct statement text, which MySQL prepares
+/// and caches per connection. Batches of arbitrary sizes made each batch a new prepare
+/// (or, uncached, a prepare per execution) and churned the statement cache; this way at
+/// most log2(`max`) + 1 statements per kind of batch ever exist, each prepared once.
+pub(crate) fn batches<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    debug_assert!(max.is_power_of_two());
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest.len().min(max);
+        // The largest power of two not above `len`.
+        let size = 1 << len.ilog2();
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        Some(chunk)
+    })
+}
 
 /// The longest `handle_msg` kept, in characters (XXL-JOB's limit).
 pub(crate) const HANDLE_MSG_MAX_CHARS: usize = 15_000;
@@ -473,6 +504,27 @@ pub(crate) fn push_select_ids<DB: Binder>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_are_powers_of_two_up_to_the_limit_and_cover_every_item_once() {
+        let sizes = |n: usize, max: usize| -> Vec<usize> {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = batches(&items, max).collect();
+            let joined: Vec<usize> = chunks.concat();
+            assert_eq!(joined, items, "every item once, in order");
+            chunks.iter().map(|c| c.len()).collect()
+        };
+        assert_eq!(sizes(1000, 512), [512, 256, 128, 64, 32, 8]);
+        assert_eq!(sizes(200, 64), [64, 64, 64, 8]);
+        assert_eq!(sizes(64, 64), [64]);
+        assert_eq!(sizes(3, 64), [2, 1]);
+        assert_eq!(sizes(0, 64), Vec::<usize>::new());
+        for n in 0..300 {
+            for size in sizes(n, 64) {
+                assert!(size.is_power_of_two() && size <= 64, "{n}: {size}");
+            }
+        }
+    }
 
     #[test]
     fn like_wildcards_and_the_escape_char_are_escaped() {

@@ -406,7 +406,7 @@ where
                 return Ok(Vec::new());
             }
             let ScanPlan { updates, fires } = plan(jobs);
-            for batch in updates.chunks(sql::SCAN_BATCH) {
+            for batch in sql::batches(&updates, sql::CASE_BATCH) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_schedule_updates(&mut qb, batch);
                 qb.build()
@@ -430,23 +430,26 @@ where
             // Read which are still pending and lock them, then flip exactly those: the
             // answer says which fires are ours even when another admin claims some of the
             // same ids at the same moment (a bare conditional UPDATE only counts rows).
-            let mut qb = QueryBuilder::<DB>::new("");
-            sql::push_select_ids(
-                &mut qb,
-                "SELECT id FROM xxl_job_log",
-                log_ids.iter().map(|id| Value::from(*id)),
-                &format!(" AND jobwheel_fire_state = 1{}", DB::FOR_UPDATE),
-            );
-            let pending: Vec<(i64,)> = qb
-                .build_query_as()
-                .persistent(DB::CACHE_BATCH_STATEMENTS)
-                .fetch_all(&mut *tx)
-                .await?;
-            let pending: Vec<i64> = pending.into_iter().map(|(id,)| id).collect();
-            if !pending.is_empty() {
+            let mut pending: Vec<i64> = Vec::with_capacity(log_ids.len());
+            for batch in sql::batches(log_ids, sql::ROW_BATCH) {
+                let mut qb = QueryBuilder::<DB>::new("");
+                sql::push_select_ids(
+                    &mut qb,
+                    "SELECT id FROM xxl_job_log",
+                    batch.iter().map(|id| Value::from(*id)),
+                    &format!(" AND jobwheel_fire_state = 1{}", DB::FOR_UPDATE),
+                );
+                let rows: Vec<(i64,)> = qb
+                    .build_query_as()
+                    .persistent(DB::CACHE_BATCH_STATEMENTS)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                pending.extend(rows.into_iter().map(|(id,)| id));
+            }
+            for batch in sql::batches(&pending, sql::ROW_BATCH) {
                 let mut qb =
                     QueryBuilder::<DB>::new("UPDATE xxl_job_log SET jobwheel_fire_state = 2");
-                sql::push_where_ids(&mut qb, pending.iter().map(|id| Value::from(*id)));
+                sql::push_where_ids(&mut qb, batch.iter().map(|id| Value::from(*id)));
                 qb.build()
                     .persistent(DB::CACHE_BATCH_STATEMENTS)
                     .execute(&mut *tx)
@@ -517,18 +520,27 @@ where
     }
 
     async fn record_triggers(&self, records: &[(i64, TriggerRecord)]) -> Result<u64> {
-        let mut written = 0;
-        for batch in records.chunks(sql::SCAN_BATCH) {
-            let mut qb = QueryBuilder::<DB>::new("");
-            sql::push_trigger_records(&mut qb, batch);
-            written += DB::rows_affected(
-                &qb.build()
-                    .persistent(DB::CACHE_BATCH_STATEMENTS)
-                    .execute(&self.pool)
-                    .await?,
-            );
+        if records.is_empty() {
+            return Ok(0);
         }
-        Ok(written)
+        // One transaction: one commit (one log flush) for however many statements.
+        let mut tx = self.begin_write().await?;
+        let written = async {
+            let mut written = 0;
+            for batch in sql::batches(records, sql::CASE_BATCH) {
+                let mut qb = QueryBuilder::<DB>::new("");
+                sql::push_trigger_records(&mut qb, batch);
+                written += DB::rows_affected(
+                    &qb.build()
+                        .persistent(DB::CACHE_BATCH_STATEMENTS)
+                        .execute(&mut *tx)
+                        .await?,
+                );
+            }
+            Ok(written)
+        }
+        .await;
+        finish(tx, written).await
     }
 
     async fn complete_logs(
@@ -542,24 +554,28 @@ where
         }
         let mut tx = self.begin_write().await?;
         let completed = async {
-            let mut qb = QueryBuilder::<DB>::new("");
-            sql::push_select_ids(
-                &mut qb,
-                sql::LOG_COLUMNS,
-                log_ids.iter().map(|id| Value::from(*id)),
-                DB::FOR_UPDATE,
-            );
-            let found: Vec<JobLog> = qb
-                .build_query_as()
-                .persistent(DB::CACHE_BATCH_STATEMENTS)
-                .fetch_all(&mut *tx)
-                .await?;
+            let mut found: Vec<JobLog> = Vec::with_capacity(log_ids.len());
+            for batch in sql::batches(log_ids, sql::ROW_BATCH) {
+                let mut qb = QueryBuilder::<DB>::new("");
+                sql::push_select_ids(
+                    &mut qb,
+                    sql::LOG_COLUMNS,
+                    batch.iter().map(|id| Value::from(*id)),
+                    DB::FOR_UPDATE,
+                );
+                found.extend(
+                    qb.build_query_as::<JobLog>()
+                        .persistent(DB::CACHE_BATCH_STATEMENTS)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                );
+            }
             let results: Vec<(i64, i32, String)> = found
                 .iter()
                 .filter(|log| log.handle_code == 0)
                 .filter_map(|log| decide(log).map(|(code, msg)| (log.id, code, msg)))
                 .collect();
-            for batch in results.chunks(sql::SCAN_BATCH) {
+            for batch in sql::batches(&results, sql::CASE_BATCH) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_run_results(&mut qb, batch, handle_time);
                 qb.build()
@@ -861,14 +877,18 @@ where
         if ids.is_empty() {
             return Ok(0);
         }
-        let mut qb = QueryBuilder::<DB>::new("DELETE FROM xxl_job_log");
-        sql::push_where_ids(&mut qb, ids.iter().map(|id| Value::from(*id)));
-        let result = qb
-            .build()
-            .persistent(DB::CACHE_BATCH_STATEMENTS)
-            .execute(&self.pool)
-            .await?;
-        Ok(DB::rows_affected(&result))
+        let mut deleted = 0;
+        for batch in sql::batches(ids, sql::ROW_BATCH) {
+            let mut qb = QueryBuilder::<DB>::new("DELETE FROM xxl_job_log");
+            sql::push_where_ids(&mut qb, batch.iter().map(|id| Value::from(*id)));
+            let result = qb
+                .build()
+                .persistent(DB::CACHE_BATCH_STATEMENTS)
+                .execute(&self.pool)
+                .await?;
+            deleted += DB::rows_affected(&result);
+        }
+        Ok(deleted)
     }
 
     // ---- GLUE source versions --------------------------------------------------------
@@ -1159,7 +1179,7 @@ where
     {
         let ids: Vec<Value> = ids.collect();
         let mut rows = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(sql::SCAN_BATCH) {
+        for chunk in sql::batches(&ids, sql::ROW_BATCH) {
             let mut qb = QueryBuilder::<DB>::new("");
             sql::push_select_ids(&mut qb, select, chunk.iter().cloned(), "");
             rows.extend(
@@ -1244,7 +1264,7 @@ where
         .fetch_one(&mut **tx)
         .await?;
     let token = rand::random::<i64>();
-    for batch in fires.chunks(sql::SCAN_BATCH) {
+    for batch in sql::batches(fires, sql::ROW_BATCH) {
         let mut qb = QueryBuilder::<DB>::new(sql::LOG_INSERT);
         sql::push_log_values(&mut qb, batch, Some(FireState::Pending), Some(token));
         qb.build()
