@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use crate::config::Config;
 use crate::dispatch::Dispatcher;
+use crate::dispatch::in_flight::InFlight;
 use crate::error::{Error, Result};
 use crate::service::completer::Completer;
 use crate::store::Store;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub dispatcher: Option<Dispatcher>,
     /// Writes the results of concurrent callback requests together.
     pub completer: Completer,
+    /// Fires on their way to an executor; the completer and the recorder write behind them.
+    pub in_flight: Arc<InFlight>,
 }
 
 impl AppState {
@@ -38,6 +41,7 @@ impl AppState {
             tz,
             dispatcher: None,
             completer: Completer::default(),
+            in_flight: Arc::default(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! wheel) and for every other way a job is triggered (console, REST API, retry, child job).
 //!
 //! A fire goes `submit` → [`intake`](super::intake) (claims and loads a batch at once) →
-//! the fast or the slow pool (a job whose triggers keep taking more than 500 ms goes to the
+//! [`gate`](super::gate) (holds it until its instant) → the fast or the slow pool (a job whose triggers keep taking more than 500 ms goes to the
 //! slow one, so it cannot starve the others) → a worker calls the executor →
 //! [`recorder`](super::recorder) (writes a batch of outcomes at once). [`Dispatcher::submit`]
 //! never waits. A full pool does not drop the fire: it is written as a failed trigger (code
@@ -17,6 +17,7 @@ use jobwheel_executor::protocol::CODE_FAIL;
 
 use super::ExecutorClient;
 use super::fire::{Fire, TriggerType};
+use super::gate::Gate;
 use super::intake::{Intake, Ready};
 use super::pool::{Handler, Pools, SlowJobs};
 use super::recorder::Recorder;
@@ -75,6 +76,7 @@ struct Inner {
     recorder: Arc<Recorder>,
     pools: Arc<Pools<Ready>>,
     intake: Stage<Fire>,
+    gate: Arc<Stage<Ready>>,
 }
 
 impl Dispatcher {
@@ -88,19 +90,23 @@ impl Dispatcher {
     /// Starts the intake, the pools and the recorder with a given executor client and
     /// routing state.
     pub fn with_client(state: &AppState, client: ExecutorClient, routers: Arc<Routers>) -> Self {
-        let recorder = Arc::new(Recorder::start(state.store.clone()));
+        let in_flight = state.in_flight.clone();
+        let recorder = Arc::new(Recorder::start(state.store.clone(), in_flight.clone()));
         let trigger = Arc::new(Trigger::new(state, client, routers, recorder.clone()));
         let slow_jobs = Arc::new(SlowJobs::default());
         let handler: Handler<Ready> = {
             let slow_jobs = slow_jobs.clone();
+            let in_flight = in_flight.clone();
             Arc::new(move |ready: Ready| {
                 let trigger = trigger.clone();
                 let slow_jobs = slow_jobs.clone();
+                let in_flight = in_flight.clone();
                 Box::pin(async move {
                     crate::observe::series::fire_started(ready.fire.fire_at);
                     let job_id = ready.fire.job_id;
                     let started = Instant::now();
                     trigger.fire(ready).await;
+                    in_flight.finish();
                     slow_jobs.record(job_id, started.elapsed(), now_ms());
                 })
             })
@@ -115,10 +121,16 @@ impl Dispatcher {
             slow_jobs,
             handler,
         ));
+        let gate = Gate {
+            pools: pools.clone(),
+            recorder: recorder.clone(),
+            in_flight,
+        };
+        let gate = Arc::new(Stage::spawn("gate", |receiver| gate.run(receiver)));
         let queued = Arc::new(QueuedIntents::default());
         let intake = Intake {
             store: state.store.clone(),
-            pools: pools.clone(),
+            gate: gate.clone(),
             recorder: recorder.clone(),
             queued: queued.clone(),
         };
@@ -131,6 +143,7 @@ impl Dispatcher {
                 recorder,
                 pools,
                 intake,
+                gate,
             }),
         }
     }
@@ -249,15 +262,16 @@ impl Dispatcher {
         Ok((0..total).map(|i| Some(format!("{i}/{total}"))).collect())
     }
 
-    /// Stops taking fires, lets the intake pass on what it holds and both pools finish
-    /// theirs, then writes every outcome, each step within `within`. Returns false when a
-    /// step had to be cut short.
+    /// Stops taking fires, lets the intake pass on what it holds, the gate release what
+    /// waits there at its instant and both pools finish theirs, then writes every outcome,
+    /// each step within `within`. Returns false when a step had to be cut short.
     pub async fn drain(&self, within: Duration) -> bool {
         let inner = &self.inner;
         let intake_done = inner.intake.close(within).await;
+        let gate_done = inner.gate.close(within).await;
         let pools_done = inner.pools.drain(within).await;
         let recorded = inner.recorder.flush(within).await;
-        intake_done && pools_done && recorded
+        intake_done && gate_done && pools_done && recorded
     }
 
     /// Stops at once, aborting fires in flight (see [`Scheduler::abort`]).
@@ -266,6 +280,7 @@ impl Dispatcher {
     pub async fn abort(&self) {
         let inner = &self.inner;
         inner.intake.abort();
+        inner.gate.abort();
         inner.pools.abort().await;
         inner.recorder.abort();
     }

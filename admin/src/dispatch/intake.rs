@@ -7,7 +7,10 @@
 //! executor was called (BENCHMARKS.md: p99 lateness of seconds on MariaDB). The intake
 //! takes whatever fires have arrived since its last pass, claims the scheduled ones in one
 //! transaction, reads their jobs and groups with one query each, and hands the ready fires
-//! to the pools, whose workers then only route and call.
+//! to the [`gate`](super::gate), which holds them until their instant (the wheel releases
+//! scheduled fires [`CLAIM_AHEAD`](super::gate::CLAIM_AHEAD) early, so that all this is
+//! done before the fire is due) and then passes them to the pools, whose workers only
+//! route and call.
 //!
 //! Nothing is lost on the way: an intent it cannot claim (database error) stays `Pending`
 //! for the orphan sweeper, and so does one already past the misfire tolerance (the sweeper
@@ -20,8 +23,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::fire::Fire;
-use super::pool::Pools;
 use super::recorder::Recorder;
+use super::stage::Stage;
 use super::trigger::{hand_back, too_late};
 use crate::error::Result;
 use crate::observe::series::FireResult;
@@ -44,7 +47,8 @@ pub struct Ready {
 /// The intake task's state.
 pub(super) struct Intake {
     pub store: Arc<dyn Store>,
-    pub pools: Arc<Pools<Ready>>,
+    /// Where ready fires wait for their instant.
+    pub gate: Arc<Stage<Ready>>,
     pub recorder: Arc<Recorder>,
     /// Intents submitted but not yet claimed (see `Dispatcher::holds`).
     pub queued: Arc<super::dispatcher::QueuedIntents>,
@@ -95,11 +99,11 @@ impl Intake {
                     .record_failure(&fire, &msg, FireResult::Failed);
                 continue;
             };
-            let job_id = fire.job_id;
-            if let Err((ready, reason)) = self.pools.submit(job_id, Ready { fire, job, group }) {
-                tracing::warn!(log_id = ready.fire.log_id, job_id, %reason, "fire refused");
+            if let Err(ready) = self.gate.send(Ready { fire, job, group }) {
+                // Only when aborted mid-batch: the gate closes after the intake ends.
+                let reason = "Trigger Fail：the admin is shutting down";
                 self.recorder
-                    .record_failure(&ready.fire, &reason, FireResult::Refused);
+                    .record_failure(&ready.fire, reason, FireResult::Refused);
             }
         }
     }

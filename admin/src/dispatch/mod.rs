@@ -10,6 +10,8 @@
 pub mod dispatcher;
 pub mod executor_client;
 pub mod fire;
+pub mod gate;
+pub mod in_flight;
 pub mod intake;
 pub mod pool;
 pub mod recorder;

@@ -4,8 +4,9 @@
 //! Why: one autocommitted `UPDATE` per fire costs a round trip and a log flush each, and
 //! that capped a MariaDB admin near 600 fires/s (BENCHMARKS.md). Pool workers hand their
 //! outcomes here without waiting; one task writes whatever has gathered since its last
-//! write in a single `UPDATE … CASE id …`, so the batch grows with the load and a quiet
-//! admin still writes each outcome at once.
+//! write in one transaction of `UPDATE … CASE id …` statements, so the batch grows with the
+//! load and a quiet admin still writes each outcome at once. While fires are still being
+//! sent it waits (at most [`MAX_DEFER`]), so that its writes do not compete with them.
 //!
 //! An outcome is never dropped for a database error: the write is retried with backoff
 //! until it succeeds (the rows stay `Claimed` meanwhile, which no other admin touches for
@@ -19,6 +20,7 @@ use tokio::sync::mpsc;
 use jobwheel_executor::protocol::CODE_FAIL;
 
 use super::fire::Fire;
+use super::in_flight::{InFlight, MAX_DEFER};
 use super::stage::Stage;
 use crate::observe::series::{self, FireResult};
 use crate::store::{Store, TriggerRecord};
@@ -35,10 +37,12 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the writer task over `store`.
-    pub fn start(store: Arc<dyn Store>) -> Self {
+    /// Starts the writer task over `store`, writing behind the fires `in_flight`.
+    pub fn start(store: Arc<dyn Store>, in_flight: Arc<InFlight>) -> Self {
         Self {
-            stage: Stage::spawn("recorder", |receiver| write_batches(store, receiver)),
+            stage: Stage::spawn("recorder", |receiver| {
+                write_batches(store, in_flight, receiver)
+            }),
         }
     }
 
@@ -80,13 +84,22 @@ impl Recorder {
     }
 }
 
-/// The writer task: takes what has gathered, writes it, repeats until the queue closes.
+/// The writer task: takes what has gathered, waits for the dispatch to quieten (see
+/// [`in_flight`](super::in_flight)), takes what gathered meanwhile too, writes it all,
+/// repeats until the queue closes.
 async fn write_batches(
     store: Arc<dyn Store>,
+    in_flight: Arc<InFlight>,
     mut receiver: mpsc::UnboundedReceiver<(i64, TriggerRecord)>,
 ) {
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        in_flight.quiet(MAX_DEFER).await;
+        while batch.len() < MAX_BATCH
+            && let Ok(outcome) = receiver.try_recv()
+        {
+            batch.push(outcome);
+        }
         write_until_done(store.as_ref(), &batch).await;
         batch.clear();
     }

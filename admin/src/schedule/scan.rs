@@ -231,7 +231,7 @@ fn intent(job: &JobInfo, fire_at: i64, kind: FireKind, tz: Tz) -> NewLog {
 }
 
 /// Up to [`SCAN_JITTER_MS`] added to each pause, so that admins of a cluster, which all wake
-/// on the second boundary, take turns winning the scan lock instead of one of them
+/// at the same moment of each second, take turns winning the scan lock instead of one of them
 /// (whose clock or start happens to run a little ahead) winning every time and dispatching
 /// every fire alone. Harmless to lateness: a scan plans 5 s ahead and the wheel fires at the
 /// millisecond.
@@ -242,15 +242,23 @@ fn jitter() -> Duration {
 /// The most [`jitter`] adds to a scan's pause.
 const SCAN_JITTER_MS: u64 = 50;
 
-/// The pause before the next scan, aligned to the second boundary as XXL-JOB aligns it:
-/// one second after a busy scan, five after an idle one, none after a scan that took a
-/// second or more.
+/// Where in the second scans run: half a second after the whole second. Fires are mostly
+/// due on whole seconds (cron has no finer unit and FIX_RATE rounds up to them), and a scan
+/// is a write transaction over every due job; run on the boundary, as XXL-JOB runs it, it
+/// competed for the database and the CPU with the very fires of that second. Planning
+/// 5 s ahead, a scan half a second off still puts every fire on the wheel seconds early.
+const SCAN_PHASE_MS: i64 = 500;
+
+/// The pause before the next scan, aligned to [`SCAN_PHASE_MS`] past a whole second: one
+/// second after a busy scan, five after an idle one, none after a scan that took a second
+/// or more.
 fn pause_after(started: i64, now: i64, busy: bool) -> Duration {
     if now - started >= 1000 {
         return Duration::ZERO;
     }
     let period = if busy { BUSY_PERIOD_MS } else { IDLE_PERIOD_MS };
-    Duration::from_millis(u64::try_from(period - now.rem_euclid(1000)).unwrap_or(0))
+    let into_second = (now - SCAN_PHASE_MS).rem_euclid(1000);
+    Duration::from_millis(u64::try_from(period - into_second).unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -337,15 +345,20 @@ mod tests {
     }
 
     #[test]
-    fn scans_align_to_the_second_boundary() {
+    fn scans_run_half_a_second_past_the_second_boundary() {
         let t = 1_700_000_000_000;
         assert_eq!(
-            pause_after(t + 100, t + 250, true),
+            pause_after(t + 600, t + 750, true),
             Duration::from_millis(750)
         );
         assert_eq!(
-            pause_after(t + 100, t + 250, false),
+            pause_after(t + 600, t + 750, false),
             Duration::from_millis(4750)
+        );
+        // A scan that woke a little late still aims at the next half second.
+        assert_eq!(
+            pause_after(t + 100, t + 250, true),
+            Duration::from_millis(250)
         );
         assert_eq!(pause_after(t, t + 1500, true), Duration::ZERO);
     }

@@ -17,6 +17,7 @@ use super::scan::{ScanLoop, ScanStats};
 use super::wheel::TimeWheel;
 use crate::app::AppState;
 use crate::dispatch::dispatcher::Dispatcher;
+use crate::dispatch::gate::CLAIM_AHEAD;
 use crate::error::Result;
 
 /// How long the pools may take to finish their fires at shutdown (each executor call is
@@ -51,7 +52,8 @@ pub fn spawn_with(
     tune: impl FnOnce(&mut OrphanSweeper),
 ) -> Scheduler {
     let sink = dispatcher.clone();
-    let (wheel, wheel_handle) = TimeWheel::new(Box::new(move |fire| sink.submit(fire)));
+    let (wheel, wheel_handle) =
+        TimeWheel::new(Box::new(move |fire| sink.submit(fire)), CLAIM_AHEAD);
     let scan = ScanLoop::new(state, wheel_handle);
     let stats = scan.stats();
     let mut sweeper = OrphanSweeper::new(state, dispatcher.clone());

@@ -37,20 +37,31 @@ impl WheelHandle {
     }
 }
 
-/// A task that releases each fire at its `fire_at`, in time order.
+/// A task that releases each fire `lead` before its `fire_at`, in time order.
 pub struct TimeWheel {
     receiver: mpsc::UnboundedReceiver<Fire>,
     sink: Sink,
+    lead: i64,
 }
 
 impl TimeWheel {
-    /// A wheel releasing into `sink`, and the handle that feeds it.
+    /// A wheel releasing into `sink` `lead` before each fire's instant (the dispatcher
+    /// claims and loads a fire in that time and holds it until the instant, see
+    /// [`gate`](crate::dispatch::gate)), and the handle that feeds it.
     ///
     /// The feeding channel is unbounded on purpose: the scan must never wait on the wheel,
     /// and what it can send is bounded anyway by one scan's limit per second.
-    pub fn new(sink: Sink) -> (Self, WheelHandle) {
+    pub fn new(sink: Sink, lead: Duration) -> (Self, WheelHandle) {
         let (sender, receiver) = mpsc::unbounded_channel();
-        (Self { receiver, sink }, WheelHandle { sender })
+        let lead = i64::try_from(lead.as_millis()).unwrap_or(i64::MAX);
+        (
+            Self {
+                receiver,
+                sink,
+                lead,
+            },
+            WheelHandle { sender },
+        )
     }
 
     /// Runs until `shutdown`; returns how many fires were still waiting (they stay `Pending`
@@ -67,7 +78,7 @@ impl TimeWheel {
                 }
                 fire = self.receiver.recv(), if feeding => match fire {
                     Some(fire) => {
-                        let due = due_instant(fire.fire_at);
+                        let due = due_instant(fire.fire_at.saturating_sub(self.lead));
                         queue.insert_at(fire, due);
                     }
                     None => feeding = false,
@@ -87,8 +98,8 @@ impl TimeWheel {
 }
 
 /// The monotonic instant of an epoch-ms time; past times are due now.
-fn due_instant(fire_at: i64) -> Instant {
-    let delay = u64::try_from(fire_at.saturating_sub(now_ms())).unwrap_or(0);
+fn due_instant(at: i64) -> Instant {
+    let delay = u64::try_from(at.saturating_sub(now_ms())).unwrap_or(0);
     Instant::now() + Duration::from_millis(delay)
 }
 
@@ -111,17 +122,22 @@ mod tests {
         }
     }
 
-    fn collecting_wheel() -> (TimeWheel, WheelHandle, mpsc::UnboundedReceiver<(Fire, i64)>) {
+    fn collecting_wheel(
+        lead: Duration,
+    ) -> (TimeWheel, WheelHandle, mpsc::UnboundedReceiver<(Fire, i64)>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (wheel, handle) = TimeWheel::new(Box::new(move |fire| {
-            let _ = tx.send((fire, now_ms()));
-        }));
+        let (wheel, handle) = TimeWheel::new(
+            Box::new(move |fire| {
+                let _ = tx.send((fire, now_ms()));
+            }),
+            lead,
+        );
         (wheel, handle, rx)
     }
 
     #[tokio::test]
     async fn releases_fires_in_time_order_not_arrival_order_and_never_early() {
-        let (wheel, handle, mut released) = collecting_wheel();
+        let (wheel, handle, mut released) = collecting_wheel(Duration::ZERO);
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(wheel.run(shutdown.clone()));
         let base = now_ms();
@@ -152,7 +168,7 @@ mod tests {
 
     #[tokio::test]
     async fn shutdown_leaves_waiting_fires_unreleased() {
-        let (wheel, handle, mut released) = collecting_wheel();
+        let (wheel, handle, mut released) = collecting_wheel(Duration::ZERO);
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(wheel.run(shutdown.clone()));
         let base = now_ms();
@@ -167,5 +183,24 @@ mod tests {
             !handle.schedule(fire(4, base)),
             "a stopped wheel takes nothing"
         );
+    }
+
+    #[tokio::test]
+    async fn a_lead_releases_each_fire_that_much_before_its_instant() {
+        let lead = Duration::from_millis(300);
+        let (wheel, handle, mut released) = collecting_wheel(lead);
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(wheel.run(shutdown.clone()));
+        let due = now_ms() + 500;
+        handle.schedule(fire(1, due));
+        let (fire, at) = released.recv().await.unwrap();
+        assert_eq!(fire.log_id, 1);
+        let early = due - at;
+        assert!(
+            (250..=300).contains(&early),
+            "released {early} ms before its instant, expected 300"
+        );
+        shutdown.cancel();
+        assert_eq!(task.await.unwrap(), 0);
     }
 }

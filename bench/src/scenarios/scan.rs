@@ -76,7 +76,7 @@ pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
         );
         let state = AppState::new(config, store.clone());
         // The wheel is never run: the fires stay Pending, which is all a scan needs.
-        let (_wheel, handle) = TimeWheel::new(Box::new(|_| {}));
+        let (_wheel, handle) = TimeWheel::new(Box::new(|_| {}), Duration::ZERO);
         let scan = ScanLoop::new(&state, handle);
         let mariadb = procfs::mariadb_pid();
         let (mut cpu, mut wall, mut db_cpu, mut fires) = (vec![], vec![], vec![], 0);

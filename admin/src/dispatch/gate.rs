@@ -1,0 +1,105 @@
+//! The gate: claimed, loaded fires wait here for their instant, then go to the pools.
+//!
+//! Why: claiming a second's fires and reading their jobs is a database transaction that
+//! takes 20–130 ms for a burst of 1,000 on MariaDB (more while the scan or the recorder
+//! writes). Done at the instant of the fire, that time was added to every fire of the
+//! burst (BENCHMARKS.md, "Lateness"). So the wheel releases a scheduled fire
+//! [`CLAIM_AHEAD`] before it is due, the [`intake`](super::intake) claims and loads it
+//! then, and the gate holds the ready fire until its `fire_at`: at the instant itself only
+//! the executor call is left to do.
+//!
+//! A fire is never released early. One whose instant has passed (a manual trigger, or a
+//! claim that took longer than the lead) goes straight through. On a graceful stop the
+//! gate keeps releasing what it holds at its instant (at most [`CLAIM_AHEAD`] away) before
+//! it ends; on a crash, what it held stays `Claimed`, and the orphan sweeper closes those
+//! rows as failed "stuck" claims, exactly as for a fire that was on its way to the executor.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::time::DelayQueue;
+
+use super::in_flight::InFlight;
+use super::intake::Ready;
+use super::pool::Pools;
+use super::recorder::Recorder;
+use crate::observe::series::FireResult;
+use crate::time::now_ms;
+
+/// How long before its instant a scheduled fire is claimed and loaded. Long enough for the
+/// claim of a burst of a few thousand fires on a busy database, short enough that the job
+/// it loads is the job as it is when it fires (an edit in this last moment applies to the
+/// next fire).
+pub const CLAIM_AHEAD: Duration = Duration::from_millis(300);
+
+/// The gate task's state.
+pub(super) struct Gate {
+    pub pools: Arc<Pools<Ready>>,
+    pub recorder: Arc<Recorder>,
+    pub in_flight: Arc<InFlight>,
+}
+
+impl Gate {
+    /// Holds and releases fires until the intake is gone and nothing waits.
+    pub async fn run(self, mut receiver: mpsc::UnboundedReceiver<Ready>) {
+        let mut waiting: DelayQueue<Ready> = DelayQueue::new();
+        let mut feeding = true;
+        loop {
+            tokio::select! {
+                biased;
+                Some(due) = waiting.next(), if !waiting.is_empty() => {
+                    self.release(due.into_inner());
+                }
+                ready = receiver.recv(), if feeding => match ready {
+                    Some(ready) => match wait_for(ready.fire.fire_at) {
+                        Some(wait) => {
+                            waiting.insert(ready, wait);
+                        }
+                        None => self.release(ready),
+                    },
+                    None => feeding = false,
+                },
+                else => break,
+            }
+        }
+    }
+
+    /// Hands a due fire to its pool; a full or closed pool fails it (recorded, as every
+    /// claimed fire that cannot be sent).
+    fn release(&self, ready: Ready) {
+        let job_id = ready.fire.job_id;
+        // Counted before it is queued: a worker may finish it before `submit` returns.
+        self.in_flight.start();
+        if let Err((ready, reason)) = self.pools.submit(job_id, ready) {
+            self.in_flight.finish();
+            tracing::warn!(log_id = ready.fire.log_id, job_id, %reason, "fire refused");
+            self.recorder
+                .record_failure(&ready.fire, &reason, FireResult::Refused);
+        }
+    }
+}
+
+/// How long until `fire_at` (epoch ms); `None` when it is due already.
+fn wait_for(fire_at: i64) -> Option<Duration> {
+    let wait = fire_at.saturating_sub(now_ms());
+    u64::try_from(wait)
+        .ok()
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_fire_still_ahead_waits() {
+        let now = now_ms();
+        assert_eq!(wait_for(now - 5), None);
+        assert_eq!(wait_for(now - 5_000_000), None);
+        let wait = wait_for(now + 250).map(|d| d.as_millis());
+        assert!(wait.is_some_and(|ms| (200..=250).contains(&ms)), "{wait:?}");
+    }
+}
