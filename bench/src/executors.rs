@@ -56,6 +56,24 @@ impl Recorder {
     }
 }
 
+/// A fresh directory for executors' run logs (and callback spools): on tmpfs (`/dev/shm`)
+/// where there is one.
+///
+/// Why: every run writes a log file, and on this VM's ext4, creating files soon after
+/// earlier runs deleted hundreds of thousands of them made the kernel's inode allocator
+/// (`find_inode_bit`, `recently_deleted`) take half of both cores for the first ~7 s of
+/// every scenario (perf, BENCHMARKS.md "Lateness"): a cost of the disk under the executors,
+/// the same whichever admin drives them, not of scheduling.
+pub fn log_dir() -> Result<tempfile::TempDir> {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir()
+        && let Ok(dir) = tempfile::tempdir_in(shm)
+    {
+        return Ok(dir);
+    }
+    Ok(tempfile::tempdir()?)
+}
+
 /// `n` SDK executors on loopback, reporting to `admin_url`.
 pub struct ExecutorSet {
     /// Their addresses, as a group lists them.
@@ -70,7 +88,7 @@ pub struct ExecutorSet {
 impl ExecutorSet {
     /// Starts `n` executors of `app_name`; `record` keeps every run (lateness).
     pub async fn start(n: usize, app_name: &str, admin_url: &str, record: bool) -> Result<Self> {
-        let dir = tempfile::tempdir()?;
+        let dir = log_dir()?;
         let recorder = Arc::new(Recorder {
             record,
             ..Recorder::default()

@@ -83,6 +83,10 @@ pub struct Opts {
     /// the size of the burst (default 1000; 50 with --smoke).
     #[arg(long, value_delimiter = ',')]
     pub lateness_jobs: Vec<i64>,
+    /// Lateness: also write every run as `job,scheduled_ms,started_ms` to
+    /// `<PATH>-<db>-<jobs>.csv`, to see how lateness moves second by second.
+    #[arg(long)]
+    pub runs_csv: Option<PathBuf>,
     /// Jobs offered to the throughput scenario, each firing once a second (default 2000, the
     /// target; 100 with --smoke); the peer admin scenario runs 1000 and 2000 unless set.
     #[arg(long)]

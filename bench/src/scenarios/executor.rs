@@ -155,7 +155,7 @@ impl Drop for Running {
 
 async fn measure(launch: &Launch, window: Duration) -> Result<Measured> {
     let sink = CallbackSink::start().await?;
-    let dir = tempfile::tempdir()?;
+    let dir = crate::executors::log_dir()?;
     let port = free_port()?;
     let child = launch(port, &sink.url, dir.path())
         .stdin(Stdio::null())

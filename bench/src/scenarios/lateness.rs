@@ -29,6 +29,21 @@ pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
+/// Writes `runs` as CSV to `<path>-<suffix>.csv`.
+fn write_runs(path: &std::path::Path, suffix: &str, runs: &[crate::executors::Run]) -> Result<()> {
+    let mut csv = String::from("job_id,scheduled_ms,started_ms\n");
+    for run in runs {
+        csv.push_str(&format!(
+            "{},{},{}\n",
+            run.job_id, run.scheduled, run.started
+        ));
+    }
+    let file = format!("{}-{suffix}.csv", path.display());
+    std::fs::write(&file, csv)?;
+    eprintln!("   runs written to {file}");
+    Ok(())
+}
+
 /// One lateness run: `jobs` one-second jobs for `secs` seconds on `kind`.
 async fn measure(
     opts: &Opts,
@@ -54,6 +69,9 @@ async fn measure(
     let first = load.first_fire;
     let mut seen: HashMap<(i32, i64), u32> = HashMap::new();
     let mut late: Vec<f64> = Vec::new();
+    if let Some(path) = &opts.runs_csv {
+        write_runs(path, &format!("{}-{jobs}", kind.name()), &runs)?;
+    }
     for run in runs.iter().filter(|r| (first..end).contains(&r.scheduled)) {
         *seen.entry((run.job_id, run.scheduled)).or_default() += 1;
         late.push((run.started - run.scheduled) as f64);
