@@ -406,7 +406,7 @@ where
                 return Ok(Vec::new());
             }
             let ScanPlan { updates, fires } = plan(jobs);
-            for batch in sql::batches(&updates, sql::CASE_BATCH) {
+            for batch in sql::batches(&updates, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_schedule_updates(&mut qb, batch);
                 qb.build()
@@ -431,7 +431,7 @@ where
             // answer says which fires are ours even when another admin claims some of the
             // same ids at the same moment (a bare conditional UPDATE only counts rows).
             let mut pending: Vec<i64> = Vec::with_capacity(log_ids.len());
-            for batch in sql::batches(log_ids, sql::ROW_BATCH) {
+            for batch in sql::batches(log_ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_select_ids(
                     &mut qb,
@@ -446,7 +446,7 @@ where
                     .await?;
                 pending.extend(rows.into_iter().map(|(id,)| id));
             }
-            for batch in sql::batches(&pending, sql::ROW_BATCH) {
+            for batch in sql::batches(&pending, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
                 let mut qb =
                     QueryBuilder::<DB>::new("UPDATE xxl_job_log SET jobwheel_fire_state = 2");
                 sql::push_where_ids(&mut qb, batch.iter().map(|id| Value::from(*id)));
@@ -527,7 +527,7 @@ where
         let mut tx = self.begin_write().await?;
         let written = async {
             let mut written = 0;
-            for batch in sql::batches(records, sql::CASE_BATCH) {
+            for batch in sql::batches(records, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_trigger_records(&mut qb, batch);
                 written += DB::rows_affected(
@@ -555,7 +555,7 @@ where
         let mut tx = self.begin_write().await?;
         let completed = async {
             let mut found: Vec<JobLog> = Vec::with_capacity(log_ids.len());
-            for batch in sql::batches(log_ids, sql::ROW_BATCH) {
+            for batch in sql::batches(log_ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_select_ids(
                     &mut qb,
@@ -575,7 +575,7 @@ where
                 .filter(|log| log.handle_code == 0)
                 .filter_map(|log| decide(log).map(|(code, msg)| (log.id, code, msg)))
                 .collect();
-            for batch in sql::batches(&results, sql::CASE_BATCH) {
+            for batch in sql::batches(&results, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
                 let mut qb = QueryBuilder::<DB>::new("");
                 sql::push_run_results(&mut qb, batch, handle_time);
                 qb.build()
@@ -878,7 +878,7 @@ where
             return Ok(0);
         }
         let mut deleted = 0;
-        for batch in sql::batches(ids, sql::ROW_BATCH) {
+        for batch in sql::batches(ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
             let mut qb = QueryBuilder::<DB>::new("DELETE FROM xxl_job_log");
             sql::push_where_ids(&mut qb, batch.iter().map(|id| Value::from(*id)));
             let result = qb
@@ -1179,7 +1179,7 @@ where
     {
         let ids: Vec<Value> = ids.collect();
         let mut rows = Vec::with_capacity(ids.len());
-        for chunk in sql::batches(&ids, sql::ROW_BATCH) {
+        for chunk in sql::batches(&ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
             let mut qb = QueryBuilder::<DB>::new("");
             sql::push_select_ids(&mut qb, select, chunk.iter().cloned(), "");
             rows.extend(
@@ -1264,7 +1264,7 @@ where
         .fetch_one(&mut **tx)
         .await?;
     let token = rand::random::<i64>();
-    for batch in sql::batches(fires, sql::ROW_BATCH) {
+    for batch in sql::batches(fires, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
         let mut qb = QueryBuilder::<DB>::new(sql::LOG_INSERT);
         sql::push_log_values(&mut qb, batch, Some(FireState::Pending), Some(token));
         qb.build()
