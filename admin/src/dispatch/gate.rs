@@ -92,7 +92,101 @@ fn wait_for(fire_at: i64) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
+    use crate::dispatch::fire::{Fire, TriggerType};
+    use crate::dispatch::pool::{Handler, SlowJobs};
+    use crate::store::{AddressType, JobGroup, JobInfo};
+
+    fn ready(log_id: i64, fire_at: i64) -> Ready {
+        Ready {
+            fire: Fire {
+                log_id,
+                job_id: 1,
+                fire_at,
+                trigger_type: TriggerType::Cron,
+                needs_claim: true,
+                fail_retry_count: 0,
+                executor_param: None,
+                sharding_param: None,
+                address_list: None,
+            },
+            job: Arc::new(JobInfo::default()),
+            group: Arc::new(JobGroup {
+                id: 1,
+                app_name: "gate".into(),
+                title: "gate".into(),
+                address_type: AddressType::default(),
+                address_list: None,
+                update_time: None,
+                access_token: None,
+                protocol: None,
+            }),
+        }
+    }
+
+    /// Fires held at the gate reach the pools at their instant, never before, in time
+    /// order; one already due goes through at once; closing releases what waits.
+    #[tokio::test]
+    async fn held_fires_reach_the_pools_at_their_instant_never_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("gate.db").display());
+        let store = crate::store::connect(&url, 1).await.unwrap();
+        let in_flight = Arc::new(InFlight::default());
+        let released: Arc<Mutex<Vec<(i64, i64, i64)>>> = Arc::default();
+        let handler: Handler<Ready> = {
+            let released = released.clone();
+            let in_flight = in_flight.clone();
+            Arc::new(move |ready: Ready| {
+                let released = released.clone();
+                let in_flight = in_flight.clone();
+                Box::pin(async move {
+                    let fire = &ready.fire;
+                    released
+                        .lock()
+                        .unwrap()
+                        .push((fire.log_id, fire.fire_at, now_ms()));
+                    in_flight.finish();
+                })
+            })
+        };
+        let pools = Arc::new(Pools::start(
+            (4, 1, 100),
+            Arc::new(SlowJobs::default()),
+            handler,
+        ));
+        let gate = Gate {
+            pools: pools.clone(),
+            recorder: Arc::new(Recorder::start(store, in_flight.clone())),
+            in_flight: in_flight.clone(),
+        };
+        let stage = crate::dispatch::stage::Stage::spawn("gate", |rx| gate.run(rx));
+        let now = now_ms();
+        for (log_id, offset) in [(1, 400), (2, 200), (3, -1000)] {
+            assert!(stage.send(ready(log_id, now + offset)).is_ok());
+        }
+        assert!(stage.close(Duration::from_secs(5)).await, "drained in time");
+        assert!(pools.drain(Duration::from_secs(5)).await);
+        let released = released.lock().unwrap().clone();
+        let order: Vec<i64> = released.iter().map(|r| r.0).collect();
+        assert_eq!(order, [3, 2, 1], "the due one at once, then in time order");
+        for (log_id, fire_at, at) in released {
+            assert!(
+                at >= fire_at,
+                "fire {log_id} released {} ms early",
+                fire_at - at
+            );
+            if fire_at > now {
+                assert!(
+                    at - fire_at < 200,
+                    "fire {log_id} released {} ms late",
+                    at - fire_at
+                );
+            }
+        }
+        assert_eq!(in_flight.count(), 0);
+    }
 
     #[test]
     fn only_a_fire_still_ahead_waits() {
