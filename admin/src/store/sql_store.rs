@@ -430,22 +430,14 @@ where
             // Read which are still pending and lock them, then flip exactly those: the
             // answer says which fires are ours even when another admin claims some of the
             // same ids at the same moment (a bare conditional UPDATE only counts rows).
-            let mut pending: Vec<i64> = Vec::with_capacity(log_ids.len());
-            for batch in sql::batches(log_ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-                let mut qb = QueryBuilder::<DB>::new("");
-                sql::push_select_ids(
-                    &mut qb,
-                    "SELECT id FROM xxl_job_log",
-                    batch.iter().map(|id| Value::from(*id)),
-                    &format!(" AND jobwheel_fire_state = 1{}", DB::FOR_UPDATE),
-                );
-                let rows: Vec<(i64,)> = qb
-                    .build_query_as()
-                    .persistent(DB::CACHE_BATCH_STATEMENTS)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                pending.extend(rows.into_iter().map(|(id,)| id));
-            }
+            let rows: Vec<(i64,)> = select_ids(
+                &mut tx,
+                "SELECT id FROM xxl_job_log",
+                &id_values(log_ids),
+                &format!(" AND jobwheel_fire_state = 1{}", DB::FOR_UPDATE),
+            )
+            .await?;
+            let pending: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
             for batch in sql::batches(&pending, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
                 let mut qb =
                     QueryBuilder::<DB>::new("UPDATE xxl_job_log SET jobwheel_fire_state = 2");
@@ -554,22 +546,13 @@ where
         }
         let mut tx = self.begin_write().await?;
         let completed = async {
-            let mut found: Vec<JobLog> = Vec::with_capacity(log_ids.len());
-            for batch in sql::batches(log_ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-                let mut qb = QueryBuilder::<DB>::new("");
-                sql::push_select_ids(
-                    &mut qb,
-                    sql::LOG_COLUMNS,
-                    batch.iter().map(|id| Value::from(*id)),
-                    DB::FOR_UPDATE,
-                );
-                found.extend(
-                    qb.build_query_as::<JobLog>()
-                        .persistent(DB::CACHE_BATCH_STATEMENTS)
-                        .fetch_all(&mut *tx)
-                        .await?,
-                );
-            }
+            let found: Vec<JobLog> = select_ids(
+                &mut tx,
+                sql::LOG_COLUMNS,
+                &id_values(log_ids),
+                DB::FOR_UPDATE,
+            )
+            .await?;
             let results: Vec<(i64, i32, String)> = found
                 .iter()
                 .filter(|log| log.handle_code == 0)
@@ -1178,18 +1161,8 @@ where
         for<'r> T: FromRow<'r, DB::Row> + Send + Unpin,
     {
         let ids: Vec<Value> = ids.collect();
-        let mut rows = Vec::with_capacity(ids.len());
-        for chunk in sql::batches(&ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-            let mut qb = QueryBuilder::<DB>::new("");
-            sql::push_select_ids(&mut qb, select, chunk.iter().cloned(), "");
-            rows.extend(
-                qb.build_query_as::<T>()
-                    .persistent(DB::CACHE_BATCH_STATEMENTS)
-                    .fetch_all(&self.pool)
-                    .await?,
-            );
-        }
-        Ok(rows)
+        let mut conn = self.pool.acquire().await?;
+        select_ids(&mut conn, select, &ids, "").await
     }
 
     /// A page of `select` rows matching `conds`, and how many match in all.
@@ -1226,6 +1199,39 @@ where
 /// dropped sqlx transaction only queues its `ROLLBACK` until the connection's next use, and
 /// meanwhile keeps its locks (on MySQL the cluster's `schedule_lock` row and table
 /// metadata locks), so an error must never just drop it.
+/// The rows of `select` (a `*_COLUMNS` constant or `SELECT id FROM …`) whose id is among
+/// `ids`, read on `conn` in [`sql::batches`], each statement ending in `suffix` (e.g. a
+/// state condition and `FOR UPDATE`).
+async fn select_ids<DB: Dialect, T>(
+    conn: &mut DB::Connection,
+    select: &str,
+    ids: &[Value],
+    suffix: &str,
+) -> Result<Vec<T>>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> T: FromRow<'r, DB::Row> + Send + Unpin,
+{
+    let mut rows = Vec::with_capacity(ids.len());
+    for batch in sql::batches(ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
+        let mut qb = QueryBuilder::<DB>::new("");
+        sql::push_select_ids(&mut qb, select, batch.iter().cloned(), suffix);
+        rows.extend(
+            qb.build_query_as::<T>()
+                .persistent(DB::CACHE_BATCH_STATEMENTS)
+                .fetch_all(&mut *conn)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
+/// Log ids as bind values.
+fn id_values(ids: &[i64]) -> Vec<Value> {
+    ids.iter().map(|id| Value::from(*id)).collect()
+}
+
 async fn finish<DB: Dialect, T>(tx: Transaction<'static, DB>, result: Result<T>) -> Result<T> {
     match result {
         Ok(value) => {
