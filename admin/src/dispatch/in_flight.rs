@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
 /// The longest a write waits for the dispatch to quieten. Outcomes and results are durable
@@ -43,6 +43,23 @@ impl InFlight {
     /// Fires in flight now.
     pub fn count(&self) -> usize {
         self.count.load(Ordering::Acquire)
+    }
+
+    /// What a writer behind the dispatch does with the `batch` it just received: waits for
+    /// quiet (at most [`MAX_DEFER`]), then adds what arrived on `receiver` meanwhile, up to
+    /// `max` items, so that it goes in the same write.
+    pub async fn gather_behind<T>(
+        &self,
+        receiver: &mut mpsc::UnboundedReceiver<T>,
+        batch: &mut Vec<T>,
+        max: usize,
+    ) {
+        self.quiet(MAX_DEFER).await;
+        while batch.len() < max
+            && let Ok(item) = receiver.try_recv()
+        {
+            batch.push(item);
+        }
     }
 
     /// Waits until no fire is in flight, or `within` has passed.

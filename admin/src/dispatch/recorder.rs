@@ -6,7 +6,8 @@
 //! outcomes here without waiting; one task writes whatever has gathered since its last
 //! write in one transaction of `UPDATE … CASE id …` statements, so the batch grows with the
 //! load and a quiet admin still writes each outcome at once. While fires are still being
-//! sent it waits (at most [`MAX_DEFER`]), so that its writes do not compete with them.
+//! sent it waits (at most [`MAX_DEFER`](super::in_flight::MAX_DEFER)), so that its writes
+//! do not compete with them.
 //!
 //! An outcome is never dropped for a database error: the write is retried with backoff
 //! until it succeeds (the rows stay `Claimed` meanwhile, which no other admin touches for
@@ -20,7 +21,7 @@ use tokio::sync::mpsc;
 use jobwheel_executor::protocol::CODE_FAIL;
 
 use super::fire::Fire;
-use super::in_flight::{InFlight, MAX_DEFER};
+use super::in_flight::InFlight;
 use super::stage::Stage;
 use crate::observe::series::{self, FireResult};
 use crate::store::{Store, TriggerRecord};
@@ -94,12 +95,9 @@ async fn write_batches(
 ) {
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        in_flight.quiet(MAX_DEFER).await;
-        while batch.len() < MAX_BATCH
-            && let Ok(outcome) = receiver.try_recv()
-        {
-            batch.push(outcome);
-        }
+        in_flight
+            .gather_behind(&mut receiver, &mut batch, MAX_BATCH)
+            .await;
         write_until_done(store.as_ref(), &batch).await;
         batch.clear();
     }

@@ -16,7 +16,6 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::lifecycle::{Completion, RunResult, complete_runs};
 use crate::app::AppState;
-use crate::dispatch::in_flight::MAX_DEFER;
 use crate::dispatch::stage::Stage;
 use crate::error::{Error, Result};
 
@@ -71,14 +70,10 @@ async fn write_passes(mut receiver: mpsc::UnboundedReceiver<Request>) {
     while receiver.recv_many(&mut waiting, MAX_REQUESTS).await > 0 {
         // Write behind the fires still being sent (see `dispatch::in_flight`), and take
         // the requests that arrived meanwhile into the same pass.
-        if let Some(first) = waiting.first() {
-            let in_flight = first.state.in_flight.clone();
-            in_flight.quiet(MAX_DEFER).await;
-        }
-        while waiting.len() < MAX_REQUESTS
-            && let Ok(request) = receiver.try_recv()
-        {
-            waiting.push(request);
+        if let Some(in_flight) = waiting.first().map(|r| r.state.in_flight.clone()) {
+            in_flight
+                .gather_behind(&mut receiver, &mut waiting, MAX_REQUESTS)
+                .await;
         }
         let mut pass = std::mem::take(&mut waiting);
         // One write per scope: a group token may only finish its own group's runs.
