@@ -122,6 +122,18 @@ impl Fire {
             address_list: None,
         }
     }
+
+    /// For tests: the scheduled fire of job 1's `Pending` row `log_id`, due at `fire_at`.
+    #[cfg(test)]
+    pub(crate) fn test_intent(log_id: i64, fire_at: i64) -> Self {
+        let log = JobLog {
+            id: log_id,
+            job_id: 1,
+            fire_at: Some(fire_at),
+            ..JobLog::default()
+        };
+        Self::from_intent(&log, TriggerType::Cron)
+    }
 }
 
 /// Parses a sharding parameter "i/n" into `(index, total)`; `None` when malformed or out of

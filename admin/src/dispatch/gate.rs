@@ -95,23 +95,13 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::dispatch::fire::{Fire, TriggerType};
+    use crate::dispatch::fire::Fire;
     use crate::dispatch::pool::{Handler, SlowJobs};
     use crate::store::{AddressType, JobGroup, JobInfo};
 
     fn ready(log_id: i64, fire_at: i64) -> Ready {
         Ready {
-            fire: Fire {
-                log_id,
-                job_id: 1,
-                fire_at,
-                trigger_type: TriggerType::Cron,
-                needs_claim: true,
-                fail_retry_count: 0,
-                executor_param: None,
-                sharding_param: None,
-                address_list: None,
-            },
+            fire: Fire::test_intent(log_id, fire_at),
             job: Arc::new(JobInfo::default()),
             group: Arc::new(JobGroup {
                 id: 1,

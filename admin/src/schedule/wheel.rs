@@ -106,20 +106,9 @@ fn due_instant(at: i64) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::fire::TriggerType;
 
     fn fire(log_id: i64, fire_at: i64) -> Fire {
-        Fire {
-            log_id,
-            job_id: 1,
-            fire_at,
-            trigger_type: TriggerType::Cron,
-            needs_claim: true,
-            fail_retry_count: 0,
-            executor_param: None,
-            sharding_param: None,
-            address_list: None,
-        }
+        Fire::test_intent(log_id, fire_at)
     }
 
     fn collecting_wheel(
