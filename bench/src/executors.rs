@@ -1,6 +1,7 @@
 //! Jobwheel SDK executors for the scenarios: a no-op handler that counts runs and, for the
 //! lateness scenario, records when each run started against when it was scheduled.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +26,43 @@ pub struct Run {
     pub scheduled: i64,
     /// When the handler started, epoch ms.
     pub started: i64,
+}
+
+/// What the runs of a window say about the fires due in it.
+pub struct Judged {
+    /// Start minus scheduled instant of every run, ms, sorted.
+    pub late: Vec<f64>,
+    /// (job, instant) pairs that never ran.
+    pub missing: i64,
+    /// Runs beyond the first of a (job, instant) pair.
+    pub doubled: i64,
+}
+
+/// Judges the runs standing for instants in `[from, to)` (epoch ms) of `jobs` jobs that
+/// each fire once a second; `scheduled` says which instant a run stands for.
+pub fn judge(
+    runs: &[Run],
+    jobs: i64,
+    (from, to): (i64, i64),
+    scheduled: impl Fn(&Run) -> i64,
+) -> Judged {
+    let mut per_fire: HashMap<(i32, i64), i64> = HashMap::new();
+    let mut late = Vec::new();
+    for run in runs {
+        let instant = scheduled(run);
+        if !(from..to).contains(&instant) {
+            continue;
+        }
+        *per_fire.entry((run.job_id, instant)).or_default() += 1;
+        late.push((run.started - instant) as f64);
+    }
+    late.sort_by(f64::total_cmp);
+    let expected = jobs * ((to - from) / 1000);
+    Judged {
+        late,
+        missing: (expected - per_fire.len() as i64).max(0),
+        doubled: per_fire.values().map(|n| n - 1).sum(),
+    }
 }
 
 /// What every executor of a set saw.

@@ -2,12 +2,11 @@
 //! (handler start minus the scheduled instant it carries as `logDateTime`), and whether any
 //! scheduled fire is missing or ran twice.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
 
 use super::pick;
 use crate::Opts;
+use crate::executors::{self, Judged, Run};
 use crate::load::Load;
 use crate::report::{Report, Target, percentile};
 
@@ -30,7 +29,7 @@ pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
 }
 
 /// Writes `runs` as CSV to `<path>-<suffix>.csv`.
-fn write_runs(path: &std::path::Path, suffix: &str, runs: &[crate::executors::Run]) -> Result<()> {
+fn write_runs(path: &std::path::Path, suffix: &str, runs: &[Run]) -> Result<()> {
     let mut csv = String::from("job_id,scheduled_ms,started_ms\n");
     for run in runs {
         csv.push_str(&format!(
@@ -66,23 +65,17 @@ async fn measure(
     let end = load.first_fire + secs * 1000;
     load.until(secs * 1000 + 3000).await;
     let runs = load.executors.recorder.runs();
-    let first = load.first_fire;
-    let mut seen: HashMap<(i32, i64), u32> = HashMap::new();
-    let mut late: Vec<f64> = Vec::new();
     if let Some(path) = &opts.runs_csv {
         write_runs(path, &format!("{}-{jobs}", kind.name()), &runs)?;
     }
-    for run in runs.iter().filter(|r| (first..end).contains(&r.scheduled)) {
-        *seen.entry((run.job_id, run.scheduled)).or_default() += 1;
-        late.push((run.started - run.scheduled) as f64);
-    }
     // Every job fires on every whole second from the first: exactly `secs` fires each.
     let expected = jobs * secs;
-    let distinct = seen.len() as i64;
-    let doubled: u32 = seen.values().map(|n| n - 1).sum();
-    let missing = expected - distinct;
+    let Judged {
+        late,
+        missing,
+        doubled,
+    } = executors::judge(&runs, jobs, (load.first_fire, end), |run| run.scheduled);
     let subject = kind.name();
-    late.sort_by(f64::total_cmp);
     let note = format!("{jobs} jobs × 1/s × {secs} s = {expected} fires, 4 executors");
     report.add(
         NAME,
@@ -124,7 +117,7 @@ async fn measure(
         NAME,
         subject,
         &format!("doubled fires, {jobs} jobs"),
-        f64::from(doubled),
+        doubled as f64,
         "",
         Target::AtMost(0.0),
         "",

@@ -10,7 +10,6 @@
 //! seconds; exact while lateness stays under a second), and one of its fires is a (job,
 //! second) pair: two runs of a job in one second count as a double.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -25,7 +24,7 @@ use super::pick;
 use crate::Opts;
 use crate::admin::{TOKEN, free_port};
 use crate::db::Kind;
-use crate::executors::{ExecutorSet, HANDLER, Recorder, Run};
+use crate::executors::{self, ExecutorSet, HANDLER, Judged, Recorder, Run};
 use crate::load::Load;
 use crate::peers;
 use crate::procfs;
@@ -160,17 +159,11 @@ fn judge(
     cpu_seconds: f64,
     scheduled: impl Fn(&Run) -> i64,
 ) -> Side {
-    let mut per_fire: HashMap<(i32, i64), i64> = HashMap::new();
-    let mut late = Vec::new();
-    for run in recorder.runs() {
-        let second = scheduled(&run);
-        if !(from..to).contains(&second) {
-            continue;
-        }
-        *per_fire.entry((run.job_id, second)).or_default() += 1;
-        late.push((run.started - second) as f64);
-    }
-    late.sort_by(f64::total_cmp);
+    let Judged {
+        late,
+        missing,
+        doubled,
+    } = executors::judge(&recorder.runs(), jobs, (from, to), scheduled);
     let secs = (to - from) / 1000;
     let fires = late.len() as f64;
     Side {
@@ -178,8 +171,8 @@ fn judge(
         p50: percentile(&late, 50.0),
         p99: percentile(&late, 99.0),
         max: percentile(&late, 100.0),
-        missing: (jobs * secs - per_fire.len() as i64).max(0),
-        doubled: per_fire.values().map(|n| n - 1).sum(),
+        missing,
+        doubled,
         cpu_us_per_fire: cpu_seconds * 1e6 / fires.max(1.0),
         cpu_share: cpu_seconds / secs as f64,
         peak_rss: 0.0,
