@@ -825,6 +825,31 @@ async fn jobs_and_groups_are_read_by_id_lists() {
 }
 
 #[tokio::test]
+async fn child_lists_are_read_only_for_jobs_that_have_children() {
+    for (db, s) in each_store().await {
+        let g = s
+            .insert_group(&group_fields("app-c"), naive("2024-01-01 00:00:00"))
+            .await
+            .unwrap();
+        let mut parent = job(g, "parent", 1_000);
+        parent.child_jobid = Some("7,8".into());
+        let parent = s.insert_job(&parent).await.unwrap();
+        let mut blank = job(g, "blank", 1_000);
+        blank.child_jobid = Some(String::new());
+        let blank = s.insert_job(&blank).await.unwrap();
+        let mut none = job(g, "none", 1_000);
+        none.child_jobid = None;
+        let none = s.insert_job(&none).await.unwrap();
+        let lists = s
+            .child_job_lists(&[none, blank, parent, 999_999])
+            .await
+            .unwrap();
+        assert_eq!(lists, [(parent, "7,8".to_string())], "{db}");
+        assert!(s.child_job_lists(&[]).await.unwrap().is_empty(), "{db}");
+    }
+}
+
+#[tokio::test]
 async fn a_fire_claimed_too_late_goes_back_to_pending_once() {
     for (db, s) in each_store().await {
         let mut pending = new_log(1, 1_000);

@@ -10,19 +10,16 @@
 use crate::app::AppState;
 use crate::dispatch::{TriggerRequest, TriggerType};
 use crate::error::{Error, Result};
-use crate::store::JobInfo;
 
 /// The header XXL-JOB puts above the child results in `handle_msg`.
 pub const CHILD_HEADER: &str =
     "<br><br><span style=\"color:#00c0ef;\" > >>>>>>>>>>>Trigger child job<<<<<<<<<<< </span><br>";
 
-/// Triggers every child of `job` (with trigger type PARENT) and returns the lines to append
-/// to the parent log's `handle_msg`; `None` when the job has no children.
-pub async fn trigger_children(state: &AppState, job: &JobInfo) -> Option<String> {
-    let ids: Vec<&str> = job
-        .child_jobid
-        .as_deref()
-        .unwrap_or_default()
+/// Triggers every child in `child_jobid` (the comma-separated list of job `parent`) with
+/// trigger type PARENT and returns the lines to append to the parent log's `handle_msg`;
+/// `None` when the list names no child.
+pub async fn trigger_children(state: &AppState, parent: i32, child_jobid: &str) -> Option<String> {
+    let ids: Vec<&str> = child_jobid
         .split(',')
         .map(str::trim)
         .filter(|id| !id.is_empty())
@@ -34,7 +31,7 @@ pub async fn trigger_children(state: &AppState, job: &JobInfo) -> Option<String>
     let mut msg = CHILD_HEADER.to_string();
     for (i, raw) in ids.into_iter().enumerate() {
         let outcome = match raw.parse::<i32>() {
-            Ok(child) if child > 0 && child != job.id => trigger_one(state, child).await,
+            Ok(child) if child > 0 && child != parent => trigger_one(state, child).await,
             _ => Err("Job ID is illegal".to_string()),
         };
         let (result, detail) = match outcome {

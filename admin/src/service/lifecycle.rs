@@ -12,7 +12,6 @@ use jobwheel_executor::protocol::CODE_SUCCESS;
 use super::children;
 use crate::app::AppState;
 use crate::error::Result;
-use crate::store::JobInfo;
 use crate::time::now_naive;
 
 /// The admin keeps at most this many characters of a result message (XXL-JOB's limit).
@@ -151,7 +150,8 @@ async fn complete_chunk(
 
 /// Triggers the children of runs that just succeeded and appends their results to each
 /// run's `handle_msg` (XXL-JOB appends before writing; we write first so that only the
-/// admin whose write won fires them). Jobs are read once per batch.
+/// admin whose write won fires them). The child lists are read once per batch, and only
+/// for jobs that have one: most runs' jobs have none, and this runs for every result.
 async fn fire_children(state: &AppState, succeeded: Vec<(i32, i64, String)>) -> Result<()> {
     if succeeded.is_empty() {
         return Ok(());
@@ -159,18 +159,17 @@ async fn fire_children(state: &AppState, succeeded: Vec<(i32, i64, String)>) -> 
     let mut job_ids: Vec<i32> = succeeded.iter().map(|(job, _, _)| *job).collect();
     job_ids.sort_unstable();
     job_ids.dedup();
-    let jobs: HashMap<i32, JobInfo> = state
+    let child_lists: HashMap<i32, String> = state
         .store
-        .get_jobs(&job_ids)
+        .child_job_lists(&job_ids)
         .await?
         .into_iter()
-        .map(|job| (job.id, job))
         .collect();
     for (job_id, log_id, message) in succeeded {
-        let Some(job) = jobs.get(&job_id) else {
+        let Some(child_list) = child_lists.get(&job_id) else {
             continue;
         };
-        if let Some(children) = children::trigger_children(state, job).await {
+        if let Some(children) = children::trigger_children(state, job_id, child_list).await {
             state
                 .store
                 .set_handle_msg(log_id, &format!("{message}{children}"))

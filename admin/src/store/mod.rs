@@ -190,7 +190,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         log_ids: &[i64],
         handle_time: NaiveDateTime,
-        decide: &mut (dyn for<'l> FnMut(&'l JobLog) -> Option<(i32, String)> + Send),
+        decide: &mut (dyn for<'l> FnMut(&'l RunRecord) -> Option<(i32, String)> + Send),
     ) -> Result<CompletedLogs>;
     /// Writes a run's result if it has none yet (`handle_code = 0`): the first result wins.
     /// True when this call wrote it.
@@ -203,6 +203,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool>;
     /// The jobs among `ids` that exist (any order).
     async fn get_jobs(&self, ids: &[i32]) -> Result<Vec<JobInfo>>;
+    /// `(id, child_jobid)` of the jobs among `ids` that list children (any order): what a
+    /// finished run needs to know of its job, without reading the whole row for every result.
+    async fn child_job_lists(&self, ids: &[i32]) -> Result<Vec<(i32, String)>>;
     /// The executor groups among `ids` that exist (any order).
     async fn get_groups(&self, ids: &[i32]) -> Result<Vec<JobGroup>>;
     /// One log row.

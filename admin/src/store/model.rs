@@ -334,11 +334,28 @@ pub struct RecordedFire {
     pub fire_at: i64,
 }
 
+/// The part of a log row that writing a run's result reads: which run, whose, and the
+/// result so far. Completing runs is done for every fire, under a row lock; the whole row
+/// (its trigger message is HTML of half a kilobyte and more) is not needed for it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RunRecord {
+    /// `id`.
+    pub id: i64,
+    /// `job_group`.
+    pub job_group: i32,
+    /// `job_id`.
+    pub job_id: i32,
+    /// `handle_code`: 0 while the run has no result.
+    pub handle_code: i32,
+    /// `handle_msg`.
+    pub handle_msg: Option<String>,
+}
+
 /// What [`super::Store::complete_logs`] found and wrote.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompletedLogs {
     /// The rows that exist, as they were before the write.
-    pub found: Vec<JobLog>,
+    pub found: Vec<RunRecord>,
     /// Ids of the rows whose result this call wrote.
     pub written: Vec<i64>,
 }

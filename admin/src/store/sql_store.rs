@@ -55,10 +55,12 @@ where
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (Option<i64>,): FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> (i32, String): FromRow<'r, DB::Row>,
     for<'r> GroupRow: FromRow<'r, DB::Row>,
     for<'r> FireRow: FromRow<'r, DB::Row>,
     for<'r> JobInfo: FromRow<'r, DB::Row>,
     for<'r> JobLog: FromRow<'r, DB::Row>,
+    for<'r> RunRecord: FromRow<'r, DB::Row>,
     for<'r> RegistryRow: FromRow<'r, DB::Row>,
     for<'r> User: FromRow<'r, DB::Row>,
     for<'r> (i64, i64, i64): FromRow<'r, DB::Row>,
@@ -539,16 +541,16 @@ where
         &self,
         log_ids: &[i64],
         handle_time: NaiveDateTime,
-        decide: &mut (dyn for<'l> FnMut(&'l JobLog) -> Option<(i32, String)> + Send),
+        decide: &mut (dyn for<'l> FnMut(&'l RunRecord) -> Option<(i32, String)> + Send),
     ) -> Result<CompletedLogs> {
         if log_ids.is_empty() {
             return Ok(CompletedLogs::default());
         }
         let mut tx = self.begin_write().await?;
         let completed = async {
-            let found: Vec<JobLog> = select_ids(
+            let found: Vec<RunRecord> = select_ids(
                 &mut tx,
-                sql::LOG_COLUMNS,
+                sql::RUN_RECORD_COLUMNS,
                 &id_values(log_ids),
                 DB::FOR_UPDATE,
             )
@@ -591,6 +593,18 @@ where
         .execute(&self.pool)
         .await?;
         Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn child_job_lists(&self, ids: &[i32]) -> Result<Vec<(i32, String)>> {
+        let ids: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
+        let mut conn = self.pool.acquire().await?;
+        select_ids(
+            &mut conn,
+            "SELECT id, child_jobid FROM xxl_job_info",
+            &ids,
+            " AND child_jobid <> ''",
+        )
+        .await
     }
 
     async fn get_jobs(&self, ids: &[i32]) -> Result<Vec<JobInfo>> {
@@ -1038,6 +1052,7 @@ where
     DB::Arguments: IntoArguments<DB>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> (i32, String): FromRow<'r, DB::Row>,
 {
     /// A transaction that will write (SQLite: `BEGIN IMMEDIATE`).
     async fn begin_write(&self) -> Result<Transaction<'static, DB>> {
