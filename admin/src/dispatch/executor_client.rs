@@ -18,16 +18,23 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use jobwheel_executor::protocol::{
     ACCESS_TOKEN_HEADER, APPNAME_HEADER, JobIdParam, LogRequest, LogResult, ProtocolGeneration,
     TriggerParam, WireResponse, executor_paths,
 };
-use reqwest::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::executor_urls::ExecutorUrls;
 use super::route::ExecutorProbe;
-use crate::{Error, Result};
+use crate::Result;
 
 /// How long an idle pooled connection is kept. Java executors close connections idle for
 /// 90 s; dropping ours well before avoids sending on a socket the executor is closing.
@@ -51,14 +58,23 @@ pub struct Target<'a> {
 
 /// HTTP client for executors: one keep-alive pool shared by every call of the admin.
 ///
+/// It is hyper's pooled client rather than reqwest: reqwest re-parses each request's URL
+/// for its redirect policy and again for the response, which with its other layers was
+/// 9 % of the admin's instructions per fire (callgrind, BENCHMARKS.md "What was changed"
+/// 11); executors are called on fixed plain-HTTP addresses and never redirect. Like
+/// reqwest, hyper's pool resends a request that a pooled connection closed before it was
+/// sent (never one the executor may have received).
+///
 /// Clones share the pool and the per-address protocol cache.
 #[derive(Debug, Clone)]
 pub struct ExecutorClient {
-    http: reqwest::Client,
+    http: Client<HttpConnector, Full<Bytes>>,
     default_access_token: Option<String>,
     timeout: Duration,
     /// Trigger protocol learned per address (normalised without trailing slash).
     generations: Arc<Mutex<HashMap<String, ProtocolGeneration>>>,
+    /// Endpoint URLs parsed once per address and path.
+    urls: Arc<ExecutorUrls>,
 }
 
 /// One HTTP exchange: the status when a response arrived, and the reply as the caller sees it.
@@ -76,18 +92,18 @@ impl ExecutorClient {
     /// Proxies from the environment are ignored: executors are called directly, as XXL-JOB
     /// does.
     pub fn new(default_access_token: Option<String>, timeout: Duration) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(timeout)
-            .timeout(timeout)
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(timeout));
+        connector.set_nodelay(true);
+        let http = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(POOL_IDLE)
-            .no_proxy()
-            .build()
-            .map_err(|e| Error::Config(format!("executor HTTP client: {e}")))?;
+            .build(connector);
         Ok(Self {
             http,
             default_access_token: default_access_token.filter(|t| !t.trim().is_empty()),
             timeout,
             generations: Arc::default(),
+            urls: Arc::default(),
         })
     }
 
@@ -198,27 +214,31 @@ impl ExecutorClient {
     }
 
     /// POSTs `body` as JSON to `address + path` and turns whatever happens into a reply.
-    async fn post<B, T>(&self, target: &Target<'_>, path: &str, body: &B) -> Exchange<T>
+    async fn post<B, T>(&self, target: &Target<'_>, path: &'static str, body: &B) -> Exchange<T>
     where
         B: Serialize + ?Sized,
         T: DeserializeOwned + Default,
     {
-        let url = format!("{}{path}", cache_key(target.address));
-        let mut request = self.http.post(&url).json(body);
-        if let Some(token) = self.token_for(target) {
-            request = request.header(ACCESS_TOKEN_HEADER, token);
-        }
-        if !target.app_name.is_empty() {
-            request = request.header(APPNAME_HEADER, target.app_name);
-        }
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(e) => return Exchange::failed(None, self.describe(&url, &e)),
+        let url = match self.urls.get(cache_key(target.address), path) {
+            Ok(url) => url,
+            Err(wrong) => return Exchange::failed(None, format!("executor call failed: {wrong}")),
         };
-        let status = response.status();
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) => return Exchange::failed(Some(status), self.describe(&url, &e)),
+        let request = match self.request(target, url.clone(), body) {
+            Ok(request) => request,
+            Err(e) => return Exchange::failed(None, format!("executor call {url} failed: {e}")),
+        };
+        let (status, bytes) = match tokio::time::timeout(self.timeout, self.send(request)).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err((status, failure))) => {
+                return Exchange::failed(status, format!("executor call {url} {failure}"));
+            }
+            Err(_) => {
+                let waited = self.timeout.as_millis();
+                return Exchange::failed(
+                    None,
+                    format!("executor call {url} timed out after {waited} ms"),
+                );
+            }
         };
         if status != StatusCode::OK {
             return Exchange::failed(
@@ -256,18 +276,51 @@ impl ExecutorClient {
             .or(self.default_access_token.as_deref())
     }
 
-    /// Words a transport failure so that an operator reading the trigger message can act.
-    fn describe(&self, url: &str, error: &reqwest::Error) -> String {
-        let what = if error.is_timeout() {
-            format!("timed out after {} ms", self.timeout.as_millis())
-        } else if error.is_connect() {
-            "could not connect".to_string()
-        } else {
-            "failed".to_string()
-        };
-        format!("executor call {url} {what}: {}", error_chain(error))
+    /// The POST of `body` as JSON to `url`, with the target's auth headers.
+    fn request<B: Serialize + ?Sized>(
+        &self,
+        target: &Target<'_>,
+        url: Uri,
+        body: &B,
+    ) -> std::result::Result<Request<Full<Bytes>>, String> {
+        let json = serde_json::to_vec(body).map_err(|e| format!("cannot encode the body: {e}"))?;
+        let mut request = Request::post(url).header(CONTENT_TYPE, JSON);
+        if let Some(token) = self.token_for(target) {
+            request = request.header(ACCESS_TOKEN_HEADER, token);
+        }
+        if !target.app_name.is_empty() {
+            request = request.header(APPNAME_HEADER, target.app_name);
+        }
+        request
+            .body(Full::new(Bytes::from(json)))
+            .map_err(|e| format!("cannot build the request: {e}"))
+    }
+
+    /// Sends `request` and reads the whole answer; a failure is worded so that an operator
+    /// reading the trigger message can act, with the status if one arrived.
+    async fn send(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> std::result::Result<(StatusCode, Bytes), (Option<StatusCode>, String)> {
+        let response = self.http.request(request).await.map_err(|e| {
+            let what = if e.is_connect() {
+                "could not connect"
+            } else {
+                "failed"
+            };
+            (None, format!("{what}: {}", error_chain(&e)))
+        })?;
+        let status = response.status();
+        let body = response.into_body().collect().await.map_err(|e| {
+            let chain = error_chain(&e);
+            (Some(status), format!("failed reading the answer: {chain}"))
+        })?;
+        Ok((status, body.to_bytes()))
     }
 }
+
+/// The content type of every call.
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 impl<T> Exchange<T> {
     fn failed(status: Option<StatusCode>, msg: String) -> Self {
@@ -353,8 +406,8 @@ fn excerpt(bytes: &[u8]) -> String {
     cut
 }
 
-/// The causes of a reqwest error. Its own text ("error sending request for url (…)") only
-/// repeats the URL; what went wrong is in the sources.
+/// The causes of an HTTP client error. Its own text ("client error (Connect)") says little;
+/// what went wrong is in the sources.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut causes = Vec::new();
     let mut source = error.source();
@@ -396,6 +449,24 @@ mod tests {
         let long = "x".repeat(1000);
         assert_eq!(excerpt(long.as_bytes()).chars().count(), BODY_EXCERPT + 1);
         assert_eq!(excerpt(b"short"), "short");
+    }
+
+    #[tokio::test]
+    async fn an_address_that_is_no_url_is_a_failed_call_that_says_so() {
+        let client = ExecutorClient::new(None, Duration::from_secs(1)).unwrap();
+        let target = Target {
+            address: "executor-without-scheme",
+            app_name: "app",
+            access_token: None,
+            protocol: None,
+        };
+        let reply = client.beat(&target).await;
+        assert_eq!(reply.code, 500);
+        let msg = reply.msg.unwrap_or_default();
+        assert!(
+            msg.contains("executor-without-scheme/beat is not a URL"),
+            "{msg}"
+        );
     }
 
     #[test]

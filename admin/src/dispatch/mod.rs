@@ -9,6 +9,7 @@
 
 pub mod dispatcher;
 pub mod executor_client;
+pub mod executor_urls;
 pub mod fire;
 pub mod gate;
 pub mod in_flight;
