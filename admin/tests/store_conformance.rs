@@ -9,8 +9,8 @@ use std::sync::Arc;
 use common::{each_store, group_fields, job, naive, new_log};
 use jobwheel_admin::Error;
 use jobwheel_admin::store::{
-    AddressType, FireState, GroupFilter, JobFilter, JobInfo, LogFilter, LogStatus, NewLog, Page,
-    ScanPlan, ScheduleUpdate, Store, TriggerRecord,
+    AddressType, FireState, GroupFilter, JobFilter, JobInfo, JobSchedule, LogFilter, LogStatus,
+    NewLog, Page, ScanPlan, ScheduleUpdate, Store, TriggerRecord,
 };
 use jobwheel_executor::protocol::{ProtocolGeneration, RegistryParam};
 
@@ -23,7 +23,7 @@ fn heartbeat(app: &str, address: &str) -> RegistryParam {
 }
 
 /// A plan that fires every due job once at its next time and moves it an hour on.
-fn fire_all(jobs: Vec<JobInfo>) -> ScanPlan {
+fn fire_all(jobs: Vec<JobSchedule>) -> ScanPlan {
     let mut plan = ScanPlan::default();
     for j in jobs {
         plan.updates.push(ScheduleUpdate {
@@ -457,7 +457,7 @@ async fn a_scan_plans_due_jobs_and_records_their_fires() {
 
         let mut seen = Vec::new();
         let fires = s
-            .schedule_scan(5_000, 100, &mut |jobs: Vec<JobInfo>| {
+            .schedule_scan(5_000, 100, &mut |jobs: Vec<JobSchedule>| {
                 seen = jobs.iter().map(|j| j.id).collect();
                 let mut plan = fire_all(jobs);
                 // A plan must not revive a job stopped meanwhile: the guard holds.
@@ -525,7 +525,7 @@ async fn a_scan_plans_due_jobs_and_records_their_fires() {
         let fires = s.schedule_scan(5_000, 100, &mut fire_all).await.unwrap();
         assert!(fires.is_empty(), "{db}: nothing left due");
         let mut count = 0;
-        s.schedule_scan(10_000, 1, &mut |jobs: Vec<JobInfo>| {
+        s.schedule_scan(10_000, 1, &mut |jobs: Vec<JobSchedule>| {
             count = jobs.len();
             ScanPlan::default()
         })
@@ -543,7 +543,7 @@ async fn a_scan_over_its_limit_reads_the_most_urgent_jobs_first() {
         let planned_ahead = s.insert_job(&job(1, "planned ahead", 4_000)).await.unwrap();
         let overdue = s.insert_job(&job(1, "overdue", 1_000)).await.unwrap();
         let mut seen = Vec::new();
-        s.schedule_scan(5_000, 1, &mut |jobs: Vec<JobInfo>| {
+        s.schedule_scan(5_000, 1, &mut |jobs: Vec<JobSchedule>| {
             seen = jobs.iter().map(|j| j.id).collect();
             ScanPlan::default()
         })

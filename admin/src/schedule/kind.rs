@@ -105,7 +105,12 @@ impl Schedule {
 /// The zone a job's schedule is evaluated in: its own `time_zone` if set, else `default`
 /// (the admin's). An unknown zone name is a validation error on `time_zone`.
 pub fn job_zone(job: &JobInfo, default: Tz) -> Result<Tz> {
-    match job.time_zone.as_deref().map(str::trim) {
+    zone_named(job.time_zone.as_deref(), default)
+}
+
+/// The zone a job's `jobwheel_time_zone` names, `default` when it names none.
+pub fn zone_named(time_zone: Option<&str>, default: Tz) -> Result<Tz> {
+    match time_zone.map(str::trim) {
         None | Some("") => Ok(default),
         Some(name) => name.parse::<Tz>().map_err(|_| {
             Error::validation(

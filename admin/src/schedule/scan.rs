@@ -19,13 +19,14 @@ use chrono_tz::Tz;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::kind::zone_named;
 use super::misfire::{FireKind, JobPlan, plan_job};
 use super::wheel::WheelHandle;
-use super::{MisfireStrategy, Schedule, job_zone};
+use super::{MisfireStrategy, Schedule};
 use crate::app::AppState;
 use crate::dispatch::fire::{Fire, TriggerType};
 use crate::error::Result;
-use crate::store::{FireState, JobInfo, NewLog, ScanPlan, ScheduleUpdate, Store};
+use crate::store::{FireState, JobSchedule, NewLog, ScanPlan, ScheduleUpdate, Store};
 use crate::time::{now_ms, to_naive};
 
 /// How far ahead a scan looks (XXL-JOB's `PRE_READ_MS`).
@@ -120,7 +121,7 @@ impl ScanLoop {
         let mut jobs_read = 0;
         let mut kinds: HashMap<(i32, i64), (TriggerType, i32)> = HashMap::new();
         let tz = self.tz;
-        let mut plan = |jobs: Vec<JobInfo>| {
+        let mut plan = |jobs: Vec<JobSchedule>| {
             jobs_read = jobs.len();
             // "now" is read under the lock, as XXL-JOB does: a scan that waited for the lock
             // must judge lateness by the time it actually runs.
@@ -170,7 +171,7 @@ impl ScanLoop {
 
 /// Plans one scan: each due job's fires in the window and its new schedule state. A job
 /// whose schedule no longer parses is stopped (with a warning) rather than retried forever.
-pub fn plan_scan(jobs: &[JobInfo], now: i64, window_end: i64, default_tz: Tz) -> ScanPlan {
+pub fn plan_scan(jobs: &[JobSchedule], now: i64, window_end: i64, default_tz: Tz) -> ScanPlan {
     let mut plan = ScanPlan::default();
     for job in jobs {
         match plan_one(job, now, window_end, default_tz) {
@@ -199,11 +200,16 @@ pub fn plan_scan(jobs: &[JobInfo], now: i64, window_end: i64, default_tz: Tz) ->
     plan
 }
 
-fn plan_one(job: &JobInfo, now: i64, window_end: i64, default_tz: Tz) -> Result<JobPlan, String> {
+fn plan_one(
+    job: &JobSchedule,
+    now: i64,
+    window_end: i64,
+    default_tz: Tz,
+) -> Result<JobPlan, String> {
     let schedule = Schedule::parse(&job.schedule_type, job.schedule_conf.as_deref())
         .map_err(|e| e.to_string())?;
     let misfire = MisfireStrategy::from_db(&job.misfire_strategy);
-    let tz = job_zone(job, default_tz).map_err(|e| e.to_string())?;
+    let tz = zone_named(job.time_zone.as_deref(), default_tz).map_err(|e| e.to_string())?;
     Ok(plan_job(
         &schedule,
         misfire,
@@ -216,7 +222,7 @@ fn plan_one(job: &JobInfo, now: i64, window_end: i64, default_tz: Tz) -> Result<
 }
 
 /// The durable intent of one fire: a `Pending` log row stamped with its scheduled instant.
-fn intent(job: &JobInfo, fire_at: i64, kind: FireKind, tz: Tz) -> NewLog {
+fn intent(job: &JobSchedule, fire_at: i64, kind: FireKind, tz: Tz) -> NewLog {
     NewLog {
         job_group: job.job_group,
         job_id: job.id,
@@ -265,17 +271,16 @@ fn pause_after(started: i64, now: i64, busy: bool) -> Duration {
 mod tests {
     use super::*;
 
-    fn job(id: i32, schedule_type: &str, conf: &str, misfire: &str, next: i64) -> JobInfo {
-        JobInfo {
+    fn job(id: i32, schedule_type: &str, conf: &str, misfire: &str, next: i64) -> JobSchedule {
+        JobSchedule {
             id,
             job_group: 3,
             schedule_type: schedule_type.into(),
             schedule_conf: Some(conf.into()),
             misfire_strategy: misfire.into(),
             executor_fail_retry_count: 2,
-            trigger_status: 1,
             trigger_next_time: next,
-            ..JobInfo::default()
+            ..JobSchedule::default()
         }
     }
 

@@ -137,7 +137,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         window_end: i64,
         limit: i64,
-        plan: &mut (dyn FnMut(Vec<JobInfo>) -> ScanPlan + Send),
+        plan: &mut (dyn FnMut(Vec<JobSchedule>) -> ScanPlan + Send),
     ) -> Result<Vec<RecordedFire>>;
 
     /// Moves the fires among `log_ids` that are still `Pending` to `Claimed`, in one

@@ -151,6 +151,32 @@ pub struct JobInfo {
     pub alarm_webhook: Option<String>,
 }
 
+/// The part of a job the scan reads: what it needs to plan the job's fires and its next
+/// time. The scan reads every due job every second; the whole row (handler, parameters,
+/// GLUE source, alarm settings) is read again, fresh, when each fire is dispatched.
+#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct JobSchedule {
+    /// `id`.
+    pub id: i32,
+    /// `job_group`.
+    pub job_group: i32,
+    /// `schedule_type`: NONE, CRON, FIX_RATE.
+    pub schedule_type: String,
+    /// `schedule_conf`: cron expression or seconds.
+    pub schedule_conf: Option<String>,
+    /// `misfire_strategy`: DO_NOTHING, FIRE_ONCE_NOW.
+    pub misfire_strategy: String,
+    /// `executor_fail_retry_count`: stamped on each fire's intent.
+    pub executor_fail_retry_count: i32,
+    /// `trigger_last_time`: epoch ms.
+    pub trigger_last_time: i64,
+    /// `trigger_next_time`: epoch ms.
+    pub trigger_next_time: i64,
+    /// `jobwheel_time_zone`: IANA zone of the schedule; `None` means the admin's default.
+    #[sqlx(rename = "jobwheel_time_zone")]
+    pub time_zone: Option<String>,
+}
+
 /// One heartbeat row (`xxl_job_registry`).
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RegistryRow {

@@ -61,6 +61,7 @@ where
     for<'r> JobInfo: FromRow<'r, DB::Row>,
     for<'r> JobLog: FromRow<'r, DB::Row>,
     for<'r> RunRecord: FromRow<'r, DB::Row>,
+    for<'r> JobSchedule: FromRow<'r, DB::Row>,
     for<'r> RegistryRow: FromRow<'r, DB::Row>,
     for<'r> User: FromRow<'r, DB::Row>,
     for<'r> (i64, i64, i64): FromRow<'r, DB::Row>,
@@ -388,17 +389,17 @@ where
         &self,
         window_end: i64,
         limit: i64,
-        plan: &mut (dyn FnMut(Vec<JobInfo>) -> ScanPlan + Send),
+        plan: &mut (dyn FnMut(Vec<JobSchedule>) -> ScanPlan + Send),
     ) -> Result<Vec<RecordedFire>> {
         let waiting = std::time::Instant::now();
         let mut tx = self.begin_write().await?;
         let scanned = async {
             self.lock_schedule(&mut tx).await?;
             crate::observe::series::scan_lock_waited(waiting.elapsed());
-            let jobs: Vec<JobInfo> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let jobs: Vec<JobSchedule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{} WHERE trigger_status = 1 AND trigger_next_time <= ? \
                  ORDER BY trigger_next_time, id LIMIT ?",
-                sql::JOB_COLUMNS
+                sql::SCHEDULE_COLUMNS
             )))
             .arg(window_end)
             .arg(limit.max(0))
