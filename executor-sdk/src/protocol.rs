@@ -525,23 +525,48 @@ pub struct CallbackBody {
     pub items: Vec<CallbackItem>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum CallbackBodyWire {
-    List(Vec<CallbackItem>),
-    Wrapped {
-        #[serde(rename = "callbackList", default)]
-        callback_list: Vec<CallbackItem>,
-    },
+impl<'de> Deserialize<'de> for CallbackBody {
+    /// Read with a visitor that sees which shape arrives, rather than an untagged enum that
+    /// buffers the whole batch and tries each shape in turn (the admin reads every result
+    /// of every run through here).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CallbackBodyVisitor)
+    }
 }
 
-impl<'de> Deserialize<'de> for CallbackBody {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let items = match CallbackBodyWire::deserialize(deserializer)? {
-            CallbackBodyWire::List(items) => items,
-            CallbackBodyWire::Wrapped { callback_list } => callback_list,
-        };
-        Ok(Self { items })
+/// The two shapes of a callback body: `[item, …]`, or an object whose `callbackList` holds
+/// them (an object without one is an empty batch; its other keys are ignored).
+struct CallbackBodyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for CallbackBodyVisitor {
+    type Value = CallbackBody;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of callback items or an object with `callbackList`")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(CallbackBody { items })
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut items: Option<Vec<CallbackItem>> = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key != "callbackList" {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            } else if items.is_some() {
+                return Err(serde::de::Error::duplicate_field("callbackList"));
+            } else {
+                items = Some(map.next_value()?);
+            }
+        }
+        Ok(CallbackBody {
+            items: items.unwrap_or_default(),
+        })
     }
 }
 
@@ -687,39 +712,71 @@ impl GlueType {
 }
 
 /// Gson-like leniency for numbers: accept a JSON number, a numeric string, or null (→ 0).
+///
+/// Read with a visitor rather than an untagged enum: serde's untagged enums buffer the
+/// value first and then try each variant, which for the results of a callback batch was
+/// most of the admin's cost of reading it (callgrind, BENCHMARKS.md "What was changed" 14).
 pub mod lenient {
-    use serde::{Deserialize, Deserializer, de::Error};
+    use std::fmt;
 
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum NumberOrString {
-        Int(i64),
-        Float(f64),
-        Text(String),
-    }
+    use serde::de::{Deserializer, Error, Visitor};
 
-    fn parse<E: Error>(value: Option<NumberOrString>) -> Result<Option<i64>, E> {
-        match value {
-            None => Ok(None),
-            Some(NumberOrString::Int(n)) => Ok(Some(n)),
-            Some(NumberOrString::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                Ok(Some(f as i64))
+    /// A number as Gson reads it: integer, whole float, numeric string; blank or null is none.
+    struct LenientInt;
+
+    impl<'de> Visitor<'de> for LenientInt {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an integer, a numeric string or null")
+        }
+
+        fn visit_i64<E: Error>(self, n: i64) -> Result<Self::Value, E> {
+            Ok(Some(n))
+        }
+
+        fn visit_u64<E: Error>(self, n: u64) -> Result<Self::Value, E> {
+            // Beyond i64 only as a float, as the untagged reading did.
+            match i64::try_from(n) {
+                Ok(n) => Ok(Some(n)),
+                Err(_) => self.visit_f64(n as f64),
             }
-            Some(NumberOrString::Float(f)) => {
+        }
+
+        fn visit_f64<E: Error>(self, f: f64) -> Result<Self::Value, E> {
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                Ok(Some(f as i64))
+            } else {
                 Err(E::custom(format!("expected an integer, got {f}")))
             }
-            Some(NumberOrString::Text(s)) if s.trim().is_empty() => Ok(None),
-            Some(NumberOrString::Text(s)) => s
-                .trim()
+        }
+
+        fn visit_str<E: Error>(self, s: &str) -> Result<Self::Value, E> {
+            if s.trim().is_empty() {
+                return Ok(None);
+            }
+            s.trim()
                 .parse::<i64>()
                 .map(Some)
-                .map_err(|_| E::custom(format!("expected an integer, got \"{s}\""))),
+                .map_err(|_| E::custom(format!("expected an integer, got \"{s}\"")))
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
         }
     }
 
     /// An optional i64.
     pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        parse(Option::<NumberOrString>::deserialize(d)?)
+        d.deserialize_any(LenientInt)
     }
 
     /// An i64, null or missing → 0.
@@ -794,6 +851,52 @@ mod tests {
         assert_eq!(legacy, v35);
         assert_eq!(legacy, v22);
         assert_eq!(legacy.items[0].handle_code, 200);
+    }
+
+    #[test]
+    fn callback_body_reads_lenient_numbers_ignores_other_keys_and_refuses_other_shapes() {
+        let body: CallbackBody = serde_json::from_slice(
+            br#"{"extra": {"a": [1, 2]}, "callbackList": [
+                {"logId": "12", "logDateTime": 10.0, "handleCode": " 500 ", "handleMsg": "x"},
+                {"logId": 13, "handleCode": null, "executeResult": {"code": "502"}}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(body.items.len(), 2);
+        assert_eq!(
+            (body.items[0].log_id, body.items[0].log_date_time),
+            (12, 10)
+        );
+        assert_eq!(body.items[0].handle_code, 500);
+        assert_eq!(body.items[1].handle_code, 502);
+
+        let empty: CallbackBody = serde_json::from_slice(br#"{"other": 1}"#).unwrap();
+        assert!(empty.items.is_empty());
+
+        for (bad, says) in [
+            (
+                &br#"{"callbackList": [], "callbackList": []}"#[..],
+                "duplicate field",
+            ),
+            (br#"true"#, "an array of callback items"),
+            (br#"{"callbackList": null}"#, "invalid type: null"),
+            (
+                br#"[{"logId": true}]"#,
+                "an integer, a numeric string or null",
+            ),
+            (br#"[{"logId": 1.5}]"#, "expected an integer, got 1.5"),
+            (br#"[{"logId": "x1"}]"#, r#"expected an integer, got "x1""#),
+            (
+                br#"[{"logId": 18446744073709551615}]"#,
+                "expected an integer",
+            ),
+            (br#"[{"handleCode": 4294967296}]"#, "out of range"),
+        ] {
+            let error = serde_json::from_slice::<CallbackBody>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(says), "{error} should say {says}");
+        }
     }
 
     #[test]
