@@ -3,6 +3,8 @@
 //!
 //! Full-width colons (U+FF1A) are XXL-JOB's; the console renders the text as HTML.
 
+use std::fmt::Write;
+
 use jobwheel_executor::protocol::{BlockStrategy, WireResponse};
 
 use super::fire::TriggerType;
@@ -41,37 +43,59 @@ pub struct TriggerReport<'a> {
 
 impl TriggerReport<'_> {
     /// The HTML message.
+    ///
+    /// Written piece by piece into one buffer sized up front: every fire's log row gets one,
+    /// and building it with `format!` and appends cost a dozen reallocations per fire.
     pub fn render(&self) -> String {
         let registry = if self.manual_registry {
             "Manual registration"
         } else {
             "Automatic registration"
         };
-        let mut msg = format!(
-            "Trigger type：{}<br>Admin address：{}<br>Executor registration type：{registry}\
-             <br>Executor address list：[{}]<br>Route strategy：{}",
-            self.trigger_type.title(),
-            self.admin_address,
-            self.addresses.join(", "),
-            self.route_title,
+        let route = self.route_msg.unwrap_or_default();
+        let result = self.result_msg.unwrap_or_default();
+        let addresses: usize = self.addresses.iter().map(|a| a.len() + 2).sum();
+        let mut msg = String::with_capacity(
+            400 + self.admin_address.len() + addresses + route.len() + result.len(),
         );
-        if let Some(sharding) = self.sharding {
-            msg.push_str(&format!("({sharding})"));
+        for piece in [
+            "Trigger type：",
+            self.trigger_type.title(),
+            "<br>Admin address：",
+            self.admin_address,
+            "<br>Executor registration type：",
+            registry,
+            "<br>Executor address list：[",
+        ] {
+            msg.push_str(piece);
         }
-        msg.push_str(&format!(
-            "<br>Block strategy：{}<br>Timeout：{}<br>Fail retry count：{}",
-            block_title(self.block_strategy),
-            self.timeout,
-            self.fail_retry_count
-        ));
-        msg.push_str(&format!(
-            "<br><br><span style=\"color:#00c0ef;\" > >>>>>>>>>>>{TRIGGER_RUN}<<<<<<<<<<< </span><br>"
-        ));
+        for (i, address) in self.addresses.iter().enumerate() {
+            if i > 0 {
+                msg.push_str(", ");
+            }
+            msg.push_str(address);
+        }
+        msg.push_str("]<br>Route strategy：");
+        msg.push_str(self.route_title);
+        if let Some(sharding) = self.sharding {
+            msg.push('(');
+            msg.push_str(sharding);
+            msg.push(')');
+        }
+        msg.push_str("<br>Block strategy：");
+        msg.push_str(block_title(self.block_strategy));
+        // Writing to a String cannot fail.
+        let _ = write!(
+            msg,
+            "<br>Timeout：{}<br>Fail retry count：{}<br><br><span style=\"color:#00c0ef;\" > \
+             >>>>>>>>>>>{TRIGGER_RUN}<<<<<<<<<<< </span><br>",
+            self.timeout, self.fail_retry_count
+        );
         if let Some(route) = self.route_msg {
             msg.push_str(route);
             msg.push_str("<br><br>");
         }
-        msg.push_str(self.result_msg.unwrap_or_default());
+        msg.push_str(result);
         msg
     }
 }
@@ -87,12 +111,12 @@ pub fn run_result_msg<T>(address: &str, reply: &WireResponse<T>) -> String {
 }
 
 /// XXL-JOB's English title of a block strategy; unknown names are shown as stored.
-fn block_title(name: Option<&str>) -> String {
+fn block_title(name: Option<&str>) -> &str {
     match name.and_then(BlockStrategy::parse) {
-        Some(BlockStrategy::SerialExecution) => "Serial execution".into(),
-        Some(BlockStrategy::DiscardLater) => "Discard Later".into(),
-        Some(BlockStrategy::CoverEarly) => "Cover Early".into(),
-        None => name.unwrap_or("null").to_string(),
+        Some(BlockStrategy::SerialExecution) => "Serial execution",
+        Some(BlockStrategy::DiscardLater) => "Discard Later",
+        Some(BlockStrategy::CoverEarly) => "Cover Early",
+        None => name.unwrap_or("null"),
     }
 }
 
