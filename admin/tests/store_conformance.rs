@@ -796,21 +796,57 @@ async fn jobs_and_groups_are_read_by_id_lists() {
             .insert_group(&group_fields("app-b"), naive("2024-01-01 00:00:00"))
             .await
             .unwrap();
-        let j1 = s.insert_job(&job(g1, "one", 1_000)).await.unwrap();
-        let j2 = s.insert_job(&job(g2, "two", 1_000)).await.unwrap();
-        let mut jobs: Vec<(i32, String)> = s
-            .get_jobs(&[j2, j1, 999_999])
+        let j1 = s
+            .insert_job(&JobInfo {
+                executor_param: Some("p=1".into()),
+                executor_timeout: 7,
+                glue_type: "GLUE_SHELL".into(),
+                glue_source: Some("echo one".into()),
+                ..job(g1, "one", 1_000)
+            })
             .await
-            .unwrap()
-            .into_iter()
-            .map(|j| (j.id, j.job_desc))
-            .collect();
-        jobs.sort();
-        assert_eq!(
-            jobs,
-            [(j1, "one".to_string()), (j2, "two".to_string())],
-            "{db}"
-        );
+            .unwrap();
+        let j2 = s.insert_job(&job(g2, "two", 1_000)).await.unwrap();
+        let mut jobs = s.jobs_to_dispatch(&[j2, j1, 999_999]).await.unwrap();
+        jobs.sort_by_key(|j| j.id);
+        let whole = [
+            s.get_job(j1).await.unwrap().unwrap(),
+            s.get_job(j2).await.unwrap().unwrap(),
+        ];
+        assert_eq!(jobs.len(), 2, "{db}");
+        for (dispatch, job) in jobs.iter().zip(&whole) {
+            assert_eq!(
+                (
+                    dispatch.id,
+                    dispatch.job_group,
+                    dispatch.executor_route_strategy.as_ref(),
+                    dispatch.executor_handler.as_ref(),
+                    dispatch.executor_param.as_ref(),
+                    dispatch.executor_block_strategy.as_ref(),
+                    dispatch.executor_timeout,
+                    &dispatch.glue_type,
+                    dispatch.glue_source.as_ref(),
+                    dispatch.glue_updatetime,
+                ),
+                (
+                    job.id,
+                    job.job_group,
+                    job.executor_route_strategy.as_ref(),
+                    job.executor_handler.as_ref(),
+                    job.executor_param.as_ref(),
+                    job.executor_block_strategy.as_ref(),
+                    job.executor_timeout,
+                    &job.glue_type,
+                    job.glue_source.as_ref(),
+                    job.glue_updatetime,
+                ),
+                "{db}"
+            );
+        }
+        assert_eq!((jobs[0].job_group, jobs[1].job_group), (g1, g2), "{db}");
+        assert_eq!(jobs[0].executor_param.as_deref(), Some("p=1"), "{db}");
+        assert_eq!(jobs[0].glue_source.as_deref(), Some("echo one"), "{db}");
+        assert_eq!(jobs[0].executor_timeout, 7, "{db}");
         let mut groups: Vec<String> = s
             .get_groups(&[g1, g2, 999])
             .await
@@ -820,7 +856,7 @@ async fn jobs_and_groups_are_read_by_id_lists() {
             .collect();
         groups.sort();
         assert_eq!(groups, ["app-a", "app-b"], "{db}");
-        assert!(s.get_jobs(&[]).await.unwrap().is_empty(), "{db}");
+        assert!(s.jobs_to_dispatch(&[]).await.unwrap().is_empty(), "{db}");
     }
 }
 

@@ -97,12 +97,12 @@ mod tests {
     use super::*;
     use crate::dispatch::fire::Fire;
     use crate::dispatch::pool::{Handler, SlowJobs};
-    use crate::store::{AddressType, JobGroup, JobInfo};
+    use crate::store::{AddressType, JobDispatch, JobGroup};
 
     fn ready(log_id: i64, fire_at: i64) -> Ready {
         Ready {
             fire: Fire::test_intent(log_id, fire_at),
-            job: Arc::new(JobInfo::default()),
+            job: Arc::new(JobDispatch::default()),
             group: Arc::new(JobGroup {
                 id: 1,
                 app_name: "gate".into(),

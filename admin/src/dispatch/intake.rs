@@ -28,7 +28,7 @@ use super::stage::Stage;
 use super::trigger::{hand_back, too_late};
 use crate::error::Result;
 use crate::observe::series::FireResult;
-use crate::store::{JobGroup, JobInfo, Store};
+use crate::store::{JobDispatch, JobGroup, Store};
 
 /// Most fires claimed and loaded in one pass.
 const MAX_BATCH: usize = 1000;
@@ -39,7 +39,7 @@ pub struct Ready {
     /// The fire.
     pub fire: Fire,
     /// Its job, read at intake (shared by the fires of one job in a batch).
-    pub job: Arc<JobInfo>,
+    pub job: Arc<JobDispatch>,
     /// The job's executor group, read at intake.
     pub group: Arc<JobGroup>,
 }
@@ -169,7 +169,7 @@ impl Intake {
         let job_ids = distinct(fires.iter().map(|f| f.job_id));
         let jobs: Jobs = self
             .store
-            .get_jobs(&job_ids)
+            .jobs_to_dispatch(&job_ids)
             .await?
             .into_iter()
             .map(|job| (job.id, Arc::new(job)))
@@ -186,7 +186,7 @@ impl Intake {
     }
 }
 
-type Jobs = HashMap<i32, Arc<JobInfo>>;
+type Jobs = HashMap<i32, Arc<JobDispatch>>;
 type Groups = HashMap<i32, Arc<JobGroup>>;
 
 fn distinct(ids: impl Iterator<Item = i32>) -> Vec<i32> {

@@ -27,7 +27,9 @@ use crate::app::AppState;
 use crate::error::Result;
 use crate::observe::series::{self, FireResult};
 use crate::schedule::misfire::MISFIRE_THRESHOLD_MS;
-use crate::store::{FireState, JobGroup, JobInfo, NewLog, Store, TriggerRecord, split_addresses};
+use crate::store::{
+    FireState, JobDispatch, JobGroup, NewLog, Store, TriggerRecord, split_addresses,
+};
 use crate::time::{from_naive, now_ms, to_naive};
 
 /// Turns fires into executor calls and log rows. Shared by every pool worker.
@@ -54,7 +56,7 @@ struct Shard {
 /// What a fire resolved to with its job and group.
 struct Resolved<'a> {
     fire: &'a Fire,
-    job: &'a JobInfo,
+    job: &'a JobDispatch,
     group: &'a JobGroup,
     addresses: Vec<String>,
     manual_registry: bool,
@@ -280,7 +282,7 @@ impl Trigger {
 }
 
 impl<'a> Resolved<'a> {
-    fn new(fire: &'a Fire, job: &'a JobInfo, group: &'a JobGroup) -> Self {
+    fn new(fire: &'a Fire, job: &'a JobDispatch, group: &'a JobGroup) -> Self {
         let overridden = split_addresses(fire.address_list.as_deref());
         let (addresses, manual_registry) = if overridden.is_empty() {
             let manual = group.address_type == crate::store::AddressType::Manual;

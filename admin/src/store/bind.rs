@@ -7,9 +7,10 @@
 //! `DB: Dialect` and binds with `.arg(value)`.
 
 use chrono::NaiveDateTime;
+use sqlx::error::BoxDynError;
 use sqlx::query::{Query, QueryAs};
 use sqlx::query_builder::Separated;
-use sqlx::{Database, Encode, QueryBuilder, Type};
+use sqlx::{Arguments, Database, Encode, QueryBuilder, Type};
 
 use super::sql::seconds;
 
@@ -101,6 +102,8 @@ pub(crate) trait Binder: Database {
         query: QueryAs<'_, Self, O, Self::Arguments>,
         value: Value,
     ) -> QueryAs<'_, Self, O, Self::Arguments>;
+    /// Appends `value` to a list of arguments.
+    fn add(args: &mut Self::Arguments, value: Value) -> Result<(), BoxDynError>;
     /// Appends a placeholder and its value to a builder.
     fn push(builder: &mut QueryBuilder<Self>, value: Value);
     /// Appends a placeholder and its value to a separated list, without a separator.
@@ -138,6 +141,16 @@ where
             Value::MaybeLong(v) => query.bind(v),
             Value::Text(v) => query.bind(v),
             Value::Time(v) => query.bind(v),
+        }
+    }
+
+    fn add(args: &mut DB::Arguments, value: Value) -> Result<(), BoxDynError> {
+        match value {
+            Value::Int(v) => args.add(v),
+            Value::Long(v) => args.add(v),
+            Value::MaybeLong(v) => args.add(v),
+            Value::Text(v) => args.add(v),
+            Value::Time(v) => args.add(v),
         }
     }
 

@@ -23,6 +23,7 @@ mod rows;
 mod sql;
 mod sql_store;
 mod sqlite;
+mod statement;
 
 use std::sync::Arc;
 
@@ -201,8 +202,8 @@ pub trait Store: Send + Sync + 'static {
         handle_msg: &str,
         handle_time: NaiveDateTime,
     ) -> Result<bool>;
-    /// The jobs among `ids` that exist (any order).
-    async fn get_jobs(&self, ids: &[i32]) -> Result<Vec<JobInfo>>;
+    /// What a trigger needs of the jobs among `ids` that exist (any order).
+    async fn jobs_to_dispatch(&self, ids: &[i32]) -> Result<Vec<JobDispatch>>;
     /// `(id, child_jobid)` of the jobs among `ids` that list children (any order): what a
     /// finished run needs to know of its job, without reading the whole row for every result.
     async fn child_job_lists(&self, ids: &[i32]) -> Result<Vec<(i32, String)>>;

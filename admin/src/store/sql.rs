@@ -13,6 +13,7 @@ use super::model::{
     FireState, GroupFilter, JobFilter, JobInfo, LogFilter, LogScope, LogStatus, NewLog,
     ScheduleUpdate, TriggerRecord, UserFilter,
 };
+use super::statement::Statement;
 
 pub(crate) const GROUP_COLUMNS: &str = "SELECT id, app_name, title, address_type, address_list, \
      update_time, jobwheel_access_token, jobwheel_protocol FROM xxl_job_group";
@@ -28,6 +29,11 @@ pub(crate) const JOB_COLUMNS: &str = "SELECT id, job_group, job_desc, add_time, 
 pub(crate) const SCHEDULE_COLUMNS: &str = "SELECT id, job_group, schedule_type, \
      schedule_conf, misfire_strategy, executor_fail_retry_count, trigger_last_time, \
      trigger_next_time, jobwheel_time_zone FROM xxl_job_info";
+
+/// The columns of a [`JobDispatch`](super::JobDispatch).
+pub(crate) const DISPATCH_COLUMNS: &str = "SELECT id, job_group, executor_route_strategy, \
+     executor_handler, executor_param, executor_block_strategy, executor_timeout, glue_type, \
+     glue_source, glue_updatetime FROM xxl_job_info";
 
 /// The columns of a [`RunRecord`](super::RunRecord).
 pub(crate) const RUN_RECORD_COLUMNS: &str =
@@ -345,30 +351,30 @@ pub(crate) fn push_job_values<DB: Binder>(qb: &mut QueryBuilder<DB>, job: &JobIn
 /// `VALUES (…), (…)` of new log rows in the order of [`LOG_INSERT`]; `state` overrides
 /// each row's fire state, `batch` tags the rows with a scan's token.
 pub(crate) fn push_log_values<DB: Binder>(
-    qb: &mut QueryBuilder<DB>,
+    st: &mut Statement<DB>,
     logs: &[NewLog],
     state: Option<FireState>,
     batch: Option<i64>,
 ) {
-    qb.push_values(logs, |mut row, log| {
-        push_list(
-            &mut row,
-            [
-                log.job_group.into(),
-                log.job_id.into(),
-                log.trigger_time.into(),
-                Value::Int(0),
-                Value::Int(0),
-                log.executor_fail_retry_count.into(),
-                (&log.executor_param).into(),
-                (&log.executor_sharding_param).into(),
-                log.fire_at.into(),
-                state.unwrap_or(log.fire_state).as_db().into(),
-                (&log.trigger_type).into(),
-                batch.into(),
-            ],
-        );
-    });
+    st.push("VALUES ");
+    for (i, log) in logs.iter().enumerate() {
+        st.push(if i == 0 { "(" } else { ", (" });
+        st.list([
+            log.job_group.into(),
+            log.job_id.into(),
+            log.trigger_time.into(),
+            Value::Int(0),
+            Value::Int(0),
+            log.executor_fail_retry_count.into(),
+            (&log.executor_param).into(),
+            (&log.executor_sharding_param).into(),
+            log.fire_at.into(),
+            state.unwrap_or(log.fire_state).as_db().into(),
+            (&log.trigger_type).into(),
+            batch.into(),
+        ]);
+        st.push(")");
+    }
 }
 
 /// A column of a [`push_case_update`] and how to get its value from a row (`None` keeps
@@ -383,47 +389,44 @@ pub(crate) type CaseColumn<'a, R> = (&'a str, &'a dyn Fn(&R) -> Option<Value>);
 /// getter yields `None` for a row keeps that row's value; a column no row sets is left out.
 /// `guard` (e.g. `"trigger_status = 1 AND "`) narrows the rows written.
 pub(crate) fn push_case_update<DB: Binder, R>(
-    qb: &mut QueryBuilder<DB>,
+    st: &mut Statement<DB>,
     table: &str,
     guard: &str,
     rows: &[R],
     id: impl Fn(&R) -> Value,
     columns: &[CaseColumn<'_, R>],
 ) {
-    qb.push("UPDATE ").push(table).push(" SET ");
+    st.push("UPDATE ").push(table).push(" SET ");
     let mut first = true;
     for (column, value) in columns {
         if !rows.iter().any(|r| value(r).is_some()) {
             continue;
         }
         if !first {
-            qb.push(", ");
+            st.push(", ");
         }
         first = false;
-        qb.push(*column).push(" = CASE id");
+        st.push(column).push(" = CASE id");
         for row in rows {
             if let Some(v) = value(row) {
-                qb.push(" WHEN ");
-                DB::push(qb, id(row));
-                qb.push(" THEN ");
-                DB::push(qb, v);
+                st.push(" WHEN ").bind(id(row)).push(" THEN ").bind(v);
             }
         }
-        qb.push(" ELSE ").push(*column).push(" END");
+        st.push(" ELSE ").push(column).push(" END");
     }
-    qb.push(" WHERE ").push(guard).push("id IN (");
-    push_list(&mut qb.separated(", "), rows.iter().map(id));
-    qb.push(")");
+    st.push(" WHERE ").push(guard).push("id IN (");
+    st.list(rows.iter().map(id));
+    st.push(")");
 }
 
 /// One `UPDATE` of many jobs' schedule state, guarded by `trigger_status = 1` so a job
 /// stopped meanwhile stays stopped.
 pub(crate) fn push_schedule_updates<DB: Binder>(
-    qb: &mut QueryBuilder<DB>,
+    st: &mut Statement<DB>,
     updates: &[ScheduleUpdate],
 ) {
     push_case_update(
-        qb,
+        st,
         "xxl_job_info",
         "trigger_status = 1 AND ",
         updates,
@@ -438,11 +441,11 @@ pub(crate) fn push_schedule_updates<DB: Binder>(
 
 /// One `UPDATE` writing many fires' trigger outcomes and marking them done.
 pub(crate) fn push_trigger_records<DB: Binder>(
-    qb: &mut QueryBuilder<DB>,
+    st: &mut Statement<DB>,
     records: &[(i64, TriggerRecord)],
 ) {
     push_case_update(
-        qb,
+        st,
         "xxl_job_log",
         "",
         records,
@@ -472,12 +475,12 @@ pub(crate) fn push_trigger_records<DB: Binder>(
 
 /// One `UPDATE` writing many runs' results (`handle_time` shared).
 pub(crate) fn push_run_results<DB: Binder>(
-    qb: &mut QueryBuilder<DB>,
+    st: &mut Statement<DB>,
     results: &[(i64, i32, String)],
     handle_time: NaiveDateTime,
 ) {
     push_case_update(
-        qb,
+        st,
         "xxl_job_log",
         "handle_code = 0 AND ",
         results,
@@ -494,25 +497,23 @@ pub(crate) fn push_run_results<DB: Binder>(
 
 /// ` WHERE id IN (…)`.
 pub(crate) fn push_where_ids<DB: Binder>(
-    qb: &mut QueryBuilder<DB>,
+    st: &mut Statement<DB>,
     ids: impl IntoIterator<Item = Value>,
 ) {
-    qb.push(" WHERE id IN (");
-    push_list(&mut qb.separated(", "), ids);
-    qb.push(")");
+    st.push(" WHERE id IN (").list(ids).push(")");
 }
 
 /// `SELECT … WHERE id IN (…)` over `select` (a `*_COLUMNS` constant), `suffix` appended
 /// (e.g. `FOR UPDATE`).
 pub(crate) fn push_select_ids<DB: Binder>(
-    qb: &mut QueryBuilder<DB>,
+    st: &mut Statement<DB>,
     select: &str,
     ids: impl IntoIterator<Item = Value>,
     suffix: &str,
 ) {
-    qb.push(select);
-    push_where_ids(qb, ids);
-    qb.push(suffix);
+    st.push(select);
+    push_where_ids(st, ids);
+    st.push(suffix);
 }
 
 #[cfg(test)]
@@ -541,6 +542,46 @@ mod tests {
         let items: Vec<usize> = (0..200).collect();
         let uncached: Vec<usize> = batches(&items, 64, false).map(<[usize]>::len).collect();
         assert_eq!(uncached, [64, 64, 64, 8], "uncached: plain chunks");
+    }
+
+    #[test]
+    fn batch_statements_read_as_the_sql_they_stand_for() {
+        let updates = [
+            ScheduleUpdate {
+                job_id: 1,
+                last: 10,
+                next: 20,
+                status: None,
+            },
+            ScheduleUpdate {
+                job_id: 2,
+                last: 11,
+                next: 21,
+                status: Some(0),
+            },
+        ];
+        let mut st = Statement::<sqlx::MySql>::new("");
+        push_schedule_updates(&mut st, &updates);
+        assert_eq!(
+            st.sql(),
+            "UPDATE xxl_job_info SET trigger_last_time = CASE id WHEN ? THEN ? WHEN ? THEN ? \
+             ELSE trigger_last_time END, trigger_next_time = CASE id WHEN ? THEN ? WHEN ? THEN ? \
+             ELSE trigger_next_time END, trigger_status = CASE id WHEN ? THEN ? \
+             ELSE trigger_status END WHERE trigger_status = 1 AND id IN (?, ?)"
+        );
+
+        let mut st = Statement::<sqlx::Sqlite>::new("SELECT id FROM xxl_job_log");
+        push_select_ids(&mut st, "", [Value::Long(1), Value::Long(2)], " FOR UPDATE");
+        assert_eq!(
+            st.sql(),
+            "SELECT id FROM xxl_job_log WHERE id IN (?, ?) FOR UPDATE"
+        );
+
+        let log = NewLog::default();
+        let mut st = Statement::<sqlx::MySql>::new(LOG_INSERT);
+        push_log_values(&mut st, &[log.clone(), log], None, Some(7));
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        assert_eq!(st.sql(), format!("{LOG_INSERT}VALUES {row}, {row}"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use super::dialect::Dialect;
 use super::model::*;
 use super::rows::{FireRow, GroupRow, protocol_to_db};
 use super::sql::{self, Cond};
+use super::statement::Statement;
 use super::{Store, migrate};
 use crate::error::{Error, Result};
 
@@ -62,6 +63,7 @@ where
     for<'r> JobLog: FromRow<'r, DB::Row>,
     for<'r> RunRecord: FromRow<'r, DB::Row>,
     for<'r> JobSchedule: FromRow<'r, DB::Row>,
+    for<'r> JobDispatch: FromRow<'r, DB::Row>,
     for<'r> RegistryRow: FromRow<'r, DB::Row>,
     for<'r> User: FromRow<'r, DB::Row>,
     for<'r> (i64, i64, i64): FromRow<'r, DB::Row>,
@@ -410,9 +412,9 @@ where
             }
             let ScanPlan { updates, fires } = plan(jobs);
             for batch in sql::batches(&updates, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-                let mut qb = QueryBuilder::<DB>::new("");
-                sql::push_schedule_updates(&mut qb, batch);
-                qb.build()
+                let mut st = Statement::<DB>::new("");
+                sql::push_schedule_updates(&mut st, batch);
+                st.query()?
                     .persistent(DB::CACHE_BATCH_STATEMENTS)
                     .execute(&mut *tx)
                     .await?;
@@ -442,10 +444,9 @@ where
             .await?;
             let pending: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
             for batch in sql::batches(&pending, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-                let mut qb =
-                    QueryBuilder::<DB>::new("UPDATE xxl_job_log SET jobwheel_fire_state = 2");
-                sql::push_where_ids(&mut qb, batch.iter().map(|id| Value::from(*id)));
-                qb.build()
+                let mut st = Statement::<DB>::new("UPDATE xxl_job_log SET jobwheel_fire_state = 2");
+                sql::push_where_ids(&mut st, batch.iter().map(|id| Value::from(*id)));
+                st.query()?
                     .persistent(DB::CACHE_BATCH_STATEMENTS)
                     .execute(&mut *tx)
                     .await?;
@@ -508,9 +509,9 @@ where
     // ---- logs ------------------------------------------------------------------------
 
     async fn insert_log(&self, log: &NewLog) -> Result<i64> {
-        let mut qb = QueryBuilder::<DB>::new(sql::LOG_INSERT);
-        sql::push_log_values(&mut qb, std::slice::from_ref(log), None, None);
-        let result = qb.build().execute(&self.pool).await?;
+        let mut st = Statement::<DB>::new(sql::LOG_INSERT);
+        sql::push_log_values(&mut st, std::slice::from_ref(log), None, None);
+        let result = st.query()?.execute(&self.pool).await?;
         Ok(DB::last_insert_id(&result))
     }
 
@@ -523,10 +524,10 @@ where
         let written = async {
             let mut written = 0;
             for batch in sql::batches(records, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-                let mut qb = QueryBuilder::<DB>::new("");
-                sql::push_trigger_records(&mut qb, batch);
+                let mut st = Statement::<DB>::new("");
+                sql::push_trigger_records(&mut st, batch);
                 written += DB::rows_affected(
-                    &qb.build()
+                    &st.query()?
                         .persistent(DB::CACHE_BATCH_STATEMENTS)
                         .execute(&mut *tx)
                         .await?,
@@ -562,9 +563,9 @@ where
                 .filter_map(|log| decide(log).map(|(code, msg)| (log.id, code, msg)))
                 .collect();
             for batch in sql::batches(&results, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-                let mut qb = QueryBuilder::<DB>::new("");
-                sql::push_run_results(&mut qb, batch, handle_time);
-                qb.build()
+                let mut st = Statement::<DB>::new("");
+                sql::push_run_results(&mut st, batch, handle_time);
+                st.query()?
                     .persistent(DB::CACHE_BATCH_STATEMENTS)
                     .execute(&mut *tx)
                     .await?;
@@ -608,8 +609,8 @@ where
         .await
     }
 
-    async fn get_jobs(&self, ids: &[i32]) -> Result<Vec<JobInfo>> {
-        self.by_ids(sql::JOB_COLUMNS, ids.iter().map(|id| Value::from(*id)))
+    async fn jobs_to_dispatch(&self, ids: &[i32]) -> Result<Vec<JobDispatch>> {
+        self.by_ids(sql::DISPATCH_COLUMNS, ids.iter().map(|id| Value::from(*id)))
             .await
     }
 
@@ -877,10 +878,10 @@ where
         }
         let mut deleted = 0;
         for batch in sql::batches(ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-            let mut qb = QueryBuilder::<DB>::new("DELETE FROM xxl_job_log");
-            sql::push_where_ids(&mut qb, batch.iter().map(|id| Value::from(*id)));
-            let result = qb
-                .build()
+            let mut st = Statement::<DB>::new("DELETE FROM xxl_job_log");
+            sql::push_where_ids(&mut st, batch.iter().map(|id| Value::from(*id)));
+            let result = st
+                .query()?
                 .persistent(DB::CACHE_BATCH_STATEMENTS)
                 .execute(&self.pool)
                 .await?;
@@ -1231,10 +1232,10 @@ where
 {
     let mut rows = Vec::with_capacity(ids.len());
     for batch in sql::batches(ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-        let mut qb = QueryBuilder::<DB>::new("");
-        sql::push_select_ids(&mut qb, select, batch.iter().cloned(), suffix);
+        let mut st = Statement::<DB>::new("");
+        sql::push_select_ids(&mut st, select, batch.iter().cloned(), suffix);
         rows.extend(
-            qb.build_query_as::<T>()
+            st.query_as::<T>()?
                 .persistent(DB::CACHE_BATCH_STATEMENTS)
                 .fetch_all(&mut *conn)
                 .await?,
@@ -1287,9 +1288,9 @@ where
         .await?;
     let token = rand::random::<i64>();
     for batch in sql::batches(fires, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
-        let mut qb = QueryBuilder::<DB>::new(sql::LOG_INSERT);
-        sql::push_log_values(&mut qb, batch, Some(FireState::Pending), Some(token));
-        qb.build()
+        let mut st = Statement::<DB>::new(sql::LOG_INSERT);
+        sql::push_log_values(&mut st, batch, Some(FireState::Pending), Some(token));
+        st.query()?
             .persistent(DB::CACHE_BATCH_STATEMENTS)
             .execute(&mut **tx)
             .await?;
