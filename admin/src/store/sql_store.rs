@@ -439,7 +439,7 @@ where
                 &mut tx,
                 "SELECT id FROM xxl_job_log",
                 &id_values(log_ids),
-                &format!(" AND jobwheel_fire_state = 1{}", DB::FOR_UPDATE),
+                &format!("{}{}", sql::STILL_PENDING, DB::FOR_UPDATE),
             )
             .await?;
             let pending: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();

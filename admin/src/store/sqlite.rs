@@ -121,6 +121,65 @@ fn lock_exclusively(db: &Path) -> Result<File> {
 mod tests {
     use super::*;
 
+    use crate::store::model::{ScheduleUpdate, TriggerRecord};
+    use crate::store::sql;
+    use crate::store::statement::Statement;
+
+    /// The batch statements whose `WHERE` has a guard beside the id list look rows up by id:
+    /// SQLite otherwise walks the guard column's index (every enabled job, every pending fire).
+    #[tokio::test]
+    async fn guarded_batch_statements_look_rows_up_by_id() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        migrate::run::<Sqlite>(&pool).await.unwrap();
+        let explain = || Statement::<Sqlite>::new("EXPLAIN QUERY PLAN ");
+        let mut statements = Vec::new();
+        let mut st = explain();
+        let update = ScheduleUpdate {
+            job_id: 1,
+            last: 1,
+            next: 2,
+            status: None,
+        };
+        sql::push_schedule_updates(&mut st, &[update, update]);
+        statements.push(st);
+        let mut st = explain();
+        let now = chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        sql::push_run_results(
+            &mut st,
+            &[(1, 200, String::new()), (2, 500, String::new())],
+            now,
+        );
+        statements.push(st);
+        let mut st = explain();
+        sql::push_trigger_records(&mut st, &[(1, TriggerRecord::default())]);
+        statements.push(st);
+        let mut st = explain();
+        let ids = [1i64, 2, 3].map(crate::store::bind::Value::from);
+        sql::push_select_ids(
+            &mut st,
+            "SELECT id FROM xxl_job_log",
+            ids,
+            sql::STILL_PENDING,
+        );
+        statements.push(st);
+        for st in statements {
+            let text = st.sql().to_string();
+            let plan: Vec<(i64, i64, i64, String)> =
+                st.query_as().unwrap().fetch_all(&pool).await.unwrap();
+            assert!(!plan.is_empty(), "{text}");
+            for (.., detail) in plan {
+                assert!(detail.contains("PRIMARY KEY"), "{text}: {detail}");
+            }
+        }
+    }
+
     #[test]
     fn urls_name_their_file() {
         assert_eq!(
