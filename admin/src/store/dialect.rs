@@ -29,15 +29,6 @@ pub(crate) trait Dialect: Binder + sqlx::database::HasStatementCache {
     /// excludes every other writer.
     const FOR_UPDATE: &'static str;
 
-    /// Whether batch statements (one text per batch size) stay in the driver's
-    /// prepared-statement cache. SQLite keeps each compiled statement in the admin's own
-    /// memory: caching one per size per connection grew an admin under 2,000 fires/s from
-    /// 44 to 140 MiB, so it does not. MySQL keeps them on the server, and batch sizes are
-    /// powers of two ([`batches`](super::sql::batches)), so a handful per kind of batch are
-    /// prepared once and reused; re-preparing each would cost MariaDB CPU that the
-    /// executors share.
-    const CACHE_BATCH_STATEMENTS: bool;
-
     /// Inserts the `schedule_lock` row unless it exists.
     const ENSURE_LOCK_ROW: &'static str;
 

@@ -20,7 +20,6 @@ impl Dialect for MySql {
     const BEGIN_WRITE: Option<&'static str> = None;
     const LOCK_SCHEDULE: &'static str =
         "SELECT lock_name FROM xxl_job_lock WHERE lock_name = 'schedule_lock' FOR UPDATE";
-    const CACHE_BATCH_STATEMENTS: bool = true;
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     const ENSURE_LOCK_ROW: &'static str =
         "INSERT IGNORE INTO xxl_job_lock (lock_name) VALUES ('schedule_lock')";

@@ -119,16 +119,14 @@ pub(crate) const CASE_BATCH: usize = 64;
 /// (itself a power of two) while that many are left, then the rest by its binary digits
 /// (1,000 rows with `max` 512 go as 512, 256, 128, 64, 32 and 8).
 ///
-/// Why: every distinct number of rows is a distinct statement text, which MySQL prepares
-/// and caches per connection. Batches of arbitrary sizes made each batch a new prepare
-/// (or, uncached, a prepare per execution) and churned the statement cache; this way at
-/// most log2(`max`) + 1 statements per kind of batch ever exist, each prepared once.
-///
-/// With `cached` false (SQLite, whose batch statements are not cached, see
-/// [`Dialect::CACHE_BATCH_STATEMENTS`](super::dialect::Dialect::CACHE_BATCH_STATEMENTS)) the
-/// sizes gain nothing and the extra statements cost: plain chunks of `max` (a scan of
-/// 100,000 jobs on SQLite took 30 ms of CPU split by powers of two, 14 ms in one piece).
-pub(crate) fn batches<T>(items: &[T], max: usize, cached: bool) -> impl Iterator<Item = &[T]> {
+/// Why: every distinct number of rows is a distinct statement text, which both databases
+/// prepare and sqlx caches per connection. Batches of arbitrary sizes made each batch a new
+/// prepare and churned the statement cache; this way at most log2(`max`) + 1 statements per
+/// kind of batch ever exist, each prepared once per connection. SQLite's batch statements
+/// were once left uncached (each a prepare per execution) to save the memory of compiled
+/// statements; preparing them was then 63 % of an SQLite admin's instructions, so they are
+/// cached too (BENCHMARKS.md "What was changed" 20: CPU per fire halved, peak RSS +15 MiB).
+pub(crate) fn batches<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
     debug_assert!(max.is_power_of_two());
     let mut rest = items;
     std::iter::from_fn(move || {
@@ -137,7 +135,7 @@ pub(crate) fn batches<T>(items: &[T], max: usize, cached: bool) -> impl Iterator
         }
         let len = rest.len().min(max);
         // The largest power of two not above `len`.
-        let size = if cached { 1 << len.ilog2() } else { len };
+        let size = 1 << len.ilog2();
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
         Some(chunk)
@@ -533,7 +531,7 @@ mod tests {
     fn batches_are_powers_of_two_up_to_the_limit_and_cover_every_item_once() {
         let sizes = |n: usize, max: usize| -> Vec<usize> {
             let items: Vec<usize> = (0..n).collect();
-            let chunks: Vec<&[usize]> = batches(&items, max, true).collect();
+            let chunks: Vec<&[usize]> = batches(&items, max).collect();
             let joined: Vec<usize> = chunks.concat();
             assert_eq!(joined, items, "every item once, in order");
             chunks.iter().map(|c| c.len()).collect()
@@ -548,9 +546,6 @@ mod tests {
                 assert!(size.is_power_of_two() && size <= 64, "{n}: {size}");
             }
         }
-        let items: Vec<usize> = (0..200).collect();
-        let uncached: Vec<usize> = batches(&items, 64, false).map(<[usize]>::len).collect();
-        assert_eq!(uncached, [64, 64, 64, 8], "uncached: plain chunks");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! by MySQL/MariaDB and SQLite so the two cannot drift apart.
 //!
 //! Batch statements (`… IN (?, ?, …)`, `CASE id WHEN ? …`, multi-row `INSERT`) have one
-//! text per batch size; whether they stay prepared is [`Dialect::CACHE_BATCH_STATEMENTS`].
+//! text per batch size, a power of two ([`sql::batches`]), prepared once per connection.
 
 use std::any::Any;
 
@@ -411,13 +411,10 @@ where
                 return Ok(Vec::new());
             }
             let ScanPlan { updates, fires } = plan(jobs);
-            for batch in sql::batches(&updates, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
+            for batch in sql::batches(&updates, sql::CASE_BATCH) {
                 let mut st = Statement::<DB>::new("");
                 sql::push_schedule_updates(&mut st, batch);
-                st.query()?
-                    .persistent(DB::CACHE_BATCH_STATEMENTS)
-                    .execute(&mut *tx)
-                    .await?;
+                st.query()?.execute(&mut *tx).await?;
             }
             record_fires(&mut tx, &fires).await
         }
@@ -443,13 +440,10 @@ where
             )
             .await?;
             let pending: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
-            for batch in sql::batches(&pending, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
+            for batch in sql::batches(&pending, sql::ROW_BATCH) {
                 let mut st = Statement::<DB>::new("UPDATE xxl_job_log SET jobwheel_fire_state = 2");
                 sql::push_where_ids(&mut st, batch.iter().map(|id| Value::from(*id)));
-                st.query()?
-                    .persistent(DB::CACHE_BATCH_STATEMENTS)
-                    .execute(&mut *tx)
-                    .await?;
+                st.query()?.execute(&mut *tx).await?;
             }
             Ok(pending)
         }
@@ -523,15 +517,10 @@ where
         let mut tx = self.begin_write().await?;
         let written = async {
             let mut written = 0;
-            for batch in sql::batches(records, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
+            for batch in sql::batches(records, sql::CASE_BATCH) {
                 let mut st = Statement::<DB>::new("");
                 sql::push_trigger_records(&mut st, batch);
-                written += DB::rows_affected(
-                    &st.query()?
-                        .persistent(DB::CACHE_BATCH_STATEMENTS)
-                        .execute(&mut *tx)
-                        .await?,
-                );
+                written += DB::rows_affected(&st.query()?.execute(&mut *tx).await?);
             }
             Ok(written)
         }
@@ -562,13 +551,10 @@ where
                 .filter(|log| log.handle_code == 0)
                 .filter_map(|log| decide(log).map(|(code, msg)| (log.id, code, msg)))
                 .collect();
-            for batch in sql::batches(&results, sql::CASE_BATCH, DB::CACHE_BATCH_STATEMENTS) {
+            for batch in sql::batches(&results, sql::CASE_BATCH) {
                 let mut st = Statement::<DB>::new("");
                 sql::push_run_results(&mut st, batch, handle_time);
-                st.query()?
-                    .persistent(DB::CACHE_BATCH_STATEMENTS)
-                    .execute(&mut *tx)
-                    .await?;
+                st.query()?.execute(&mut *tx).await?;
             }
             let written = results.into_iter().map(|(id, _, _)| id).collect();
             Ok(CompletedLogs { found, written })
@@ -877,14 +863,10 @@ where
             return Ok(0);
         }
         let mut deleted = 0;
-        for batch in sql::batches(ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
+        for batch in sql::batches(ids, sql::ROW_BATCH) {
             let mut st = Statement::<DB>::new("DELETE FROM xxl_job_log");
             sql::push_where_ids(&mut st, batch.iter().map(|id| Value::from(*id)));
-            let result = st
-                .query()?
-                .persistent(DB::CACHE_BATCH_STATEMENTS)
-                .execute(&self.pool)
-                .await?;
+            let result = st.query()?.execute(&self.pool).await?;
             deleted += DB::rows_affected(&result);
         }
         Ok(deleted)
@@ -1231,15 +1213,10 @@ where
     for<'r> T: FromRow<'r, DB::Row> + Send + Unpin,
 {
     let mut rows = Vec::with_capacity(ids.len());
-    for batch in sql::batches(ids, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
+    for batch in sql::batches(ids, sql::ROW_BATCH) {
         let mut st = Statement::<DB>::new("");
         sql::push_select_ids(&mut st, select, batch.iter().cloned(), suffix);
-        rows.extend(
-            st.query_as::<T>()?
-                .persistent(DB::CACHE_BATCH_STATEMENTS)
-                .fetch_all(&mut *conn)
-                .await?,
-        );
+        rows.extend(st.query_as::<T>()?.fetch_all(&mut *conn).await?);
     }
     Ok(rows)
 }
@@ -1287,13 +1264,10 @@ where
         .fetch_one(&mut **tx)
         .await?;
     let token = rand::random::<i64>();
-    for batch in sql::batches(fires, sql::ROW_BATCH, DB::CACHE_BATCH_STATEMENTS) {
+    for batch in sql::batches(fires, sql::ROW_BATCH) {
         let mut st = Statement::<DB>::new(sql::LOG_INSERT);
         sql::push_log_values(&mut st, batch, Some(FireState::Pending), Some(token));
-        st.query()?
-            .persistent(DB::CACHE_BATCH_STATEMENTS)
-            .execute(&mut **tx)
-            .await?;
+        st.query()?.execute(&mut **tx).await?;
     }
     let rows: Vec<FireRow> = sqlx::query_as(
         "SELECT id, job_id, jobwheel_fire_at FROM xxl_job_log \

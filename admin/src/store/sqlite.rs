@@ -27,7 +27,6 @@ impl Dialect for Sqlite {
     const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
     const LOCK_SCHEDULE: &'static str =
         "SELECT lock_name FROM xxl_job_lock WHERE lock_name = 'schedule_lock'";
-    const CACHE_BATCH_STATEMENTS: bool = false;
     const FOR_UPDATE: &'static str = "";
     const ENSURE_LOCK_ROW: &'static str =
         "INSERT OR IGNORE INTO xxl_job_lock (lock_name) VALUES ('schedule_lock')";
