@@ -9,8 +9,8 @@ use std::sync::Arc;
 use common::{each_store, group_fields, job, naive, new_log};
 use jobwheel_admin::Error;
 use jobwheel_admin::store::{
-    AddressType, FireState, GroupFilter, JobFilter, JobInfo, JobSchedule, LogFilter, LogStatus,
-    NewLog, Page, ScanPlan, ScheduleUpdate, Store, TriggerRecord,
+    AddressType, FireState, GroupFilter, JobDispatch, JobFilter, JobInfo, JobSchedule, LogFilter,
+    LogStatus, NewLog, Page, ScanPlan, ScheduleUpdate, Store, TriggerRecord,
 };
 use jobwheel_executor::protocol::{ProtocolGeneration, RegistryParam};
 
@@ -813,36 +813,23 @@ async fn jobs_and_groups_are_read_by_id_lists() {
             s.get_job(j1).await.unwrap().unwrap(),
             s.get_job(j2).await.unwrap().unwrap(),
         ];
-        assert_eq!(jobs.len(), 2, "{db}");
-        for (dispatch, job) in jobs.iter().zip(&whole) {
-            assert_eq!(
-                (
-                    dispatch.id,
-                    dispatch.job_group,
-                    dispatch.executor_route_strategy.as_ref(),
-                    dispatch.executor_handler.as_ref(),
-                    dispatch.executor_param.as_ref(),
-                    dispatch.executor_block_strategy.as_ref(),
-                    dispatch.executor_timeout,
-                    &dispatch.glue_type,
-                    dispatch.glue_source.as_ref(),
-                    dispatch.glue_updatetime,
-                ),
-                (
-                    job.id,
-                    job.job_group,
-                    job.executor_route_strategy.as_ref(),
-                    job.executor_handler.as_ref(),
-                    job.executor_param.as_ref(),
-                    job.executor_block_strategy.as_ref(),
-                    job.executor_timeout,
-                    &job.glue_type,
-                    job.glue_source.as_ref(),
-                    job.glue_updatetime,
-                ),
-                "{db}"
-            );
-        }
+        // What the trigger sends is what the job holds, column for column.
+        let expected: Vec<JobDispatch> = whole
+            .into_iter()
+            .map(|job| JobDispatch {
+                id: job.id,
+                job_group: job.job_group,
+                executor_route_strategy: job.executor_route_strategy,
+                executor_handler: job.executor_handler,
+                executor_param: job.executor_param,
+                executor_block_strategy: job.executor_block_strategy,
+                executor_timeout: job.executor_timeout,
+                glue_type: job.glue_type,
+                glue_source: job.glue_source,
+                glue_updatetime: job.glue_updatetime,
+            })
+            .collect();
+        assert_eq!(jobs, expected, "{db}");
         assert_eq!((jobs[0].job_group, jobs[1].job_group), (g1, g2), "{db}");
         assert_eq!(jobs[0].executor_param.as_deref(), Some("p=1"), "{db}");
         assert_eq!(jobs[0].glue_source.as_deref(), Some("echo one"), "{db}");
