@@ -73,7 +73,7 @@ pub fn body_bytes(read: Result<Bytes, BytesRejection>) -> Result<Bytes, Error> {
 /// A body is parsed plainly first, and only a body that fails is parsed again with
 /// `serde_path_to_error` to name the bad value: tracking the path copies every key of every
 /// object read, which for the executors' result callbacks (every run's result comes through
-/// here) was a third of the cost of reading them (BENCHMARKS.md "What was changed" 14).
+/// here) was a third of the cost of reading them (BENCHMARKS.md "What was changed" 16).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::validation("body", "a JSON body is required"));

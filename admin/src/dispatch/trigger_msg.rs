@@ -52,11 +52,11 @@ impl TriggerReport<'_> {
         } else {
             "Automatic registration"
         };
-        let route = self.route_msg.unwrap_or_default();
         let result = self.result_msg.unwrap_or_default();
         let addresses: usize = self.addresses.iter().map(|a| a.len() + 2).sum();
+        let route = self.route_msg.map_or(0, str::len);
         let mut msg = String::with_capacity(
-            400 + self.admin_address.len() + addresses + route.len() + result.len(),
+            400 + self.admin_address.len() + addresses + route + result.len(),
         );
         for piece in [
             "Trigger type：",

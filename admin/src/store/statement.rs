@@ -2,8 +2,8 @@
 //!
 //! Why not sqlx's `QueryBuilder`: it appends every fragment through `fmt::Write` (`write!`
 //! of a `Display`), a separator through `format_args!`, which for the dispatch path's batch
-//! statements (a `CASE` update writes four fragments per row and column) was a tenth of the
-//! admin's instructions per fire (callgrind, BENCHMARKS.md "What was changed" 14). The
+//! statements (a `CASE` update writes four fragments per row and column) was about 6 % of
+//! the admin's instructions per fire (callgrind, BENCHMARKS.md "What was changed" 17). The
 //! batch statements are built here; the few statements built once per request (filters,
 //! job writes) keep `QueryBuilder`.
 
