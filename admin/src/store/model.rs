@@ -154,7 +154,7 @@ pub struct JobInfo {
 /// The part of a job the scan reads: what it needs to plan the job's fires and its next
 /// time. The scan reads every due job every second; the whole row (handler, parameters,
 /// GLUE source, alarm settings) is read again, fresh, when each fire is dispatched.
-#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct JobSchedule {
     /// `id`.
     pub id: i32,
@@ -173,7 +173,6 @@ pub struct JobSchedule {
     /// `trigger_next_time`: epoch ms.
     pub trigger_next_time: i64,
     /// `jobwheel_time_zone`: IANA zone of the schedule; `None` means the admin's default.
-    #[sqlx(rename = "jobwheel_time_zone")]
     pub time_zone: Option<String>,
 }
 
@@ -181,7 +180,7 @@ pub struct JobSchedule {
 /// (a thousand rows a second at 1,000 fires/s), so it is the ten columns routing and the
 /// executor call need rather than the whole row (description, schedule, alarm settings),
 /// which halves what the database sends and the admin decodes per fire.
-#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct JobDispatch {
     /// `id`.
     pub id: i32,
@@ -391,7 +390,7 @@ pub struct RecordedFire {
 /// The part of a log row that writing a run's result reads: which run, whose, and the
 /// result so far. Completing runs is done for every fire, under a row lock; the whole row
 /// (its trigger message is HTML of half a kilobyte and more) is not needed for it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRecord {
     /// `id`.
     pub id: i64,

@@ -25,20 +25,6 @@ pub(crate) const JOB_COLUMNS: &str = "SELECT id, job_group, job_desc, add_time, 
      glue_updatetime, child_jobid, trigger_status, trigger_last_time, trigger_next_time, \
      jobwheel_time_zone, jobwheel_alarm_webhook FROM xxl_job_info";
 
-/// The columns of a [`JobSchedule`](super::JobSchedule).
-pub(crate) const SCHEDULE_COLUMNS: &str = "SELECT id, job_group, schedule_type, \
-     schedule_conf, misfire_strategy, executor_fail_retry_count, trigger_last_time, \
-     trigger_next_time, jobwheel_time_zone FROM xxl_job_info";
-
-/// The columns of a [`JobDispatch`](super::JobDispatch).
-pub(crate) const DISPATCH_COLUMNS: &str = "SELECT id, job_group, executor_route_strategy, \
-     executor_handler, executor_param, executor_block_strategy, executor_timeout, glue_type, \
-     glue_source, glue_updatetime FROM xxl_job_info";
-
-/// The columns of a [`RunRecord`](super::RunRecord).
-pub(crate) const RUN_RECORD_COLUMNS: &str =
-    "SELECT id, job_group, job_id, handle_code, handle_msg FROM xxl_job_log";
-
 pub(crate) const LOG_COLUMNS: &str = "SELECT id, job_group, job_id, executor_address, \
      executor_handler, executor_param, executor_sharding_param, executor_fail_retry_count, \
      trigger_time, trigger_code, trigger_msg, handle_time, handle_code, handle_msg, \

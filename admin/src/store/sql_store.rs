@@ -14,7 +14,7 @@ use sqlx::{Executor, FromRow, IntoArguments, Pool, QueryBuilder, Transaction};
 use super::bind::{Arg, Value};
 use super::dialect::Dialect;
 use super::model::*;
-use super::rows::{FireRow, GroupRow, protocol_to_db};
+use super::rows::{self, FireRow, GroupRow, protocol_to_db};
 use super::sql::{self, Cond};
 use super::statement::Statement;
 use super::{Store, migrate};
@@ -401,7 +401,7 @@ where
             let jobs: Vec<JobSchedule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{} WHERE trigger_status = 1 AND trigger_next_time <= ? \
                  ORDER BY trigger_next_time, id LIMIT ?",
-                sql::SCHEDULE_COLUMNS
+                rows::SCHEDULE_COLUMNS
             )))
             .arg(window_end)
             .arg(limit.max(0))
@@ -541,7 +541,7 @@ where
         let completed = async {
             let found: Vec<RunRecord> = select_ids(
                 &mut tx,
-                sql::RUN_RECORD_COLUMNS,
+                rows::RUN_RECORD_COLUMNS,
                 &id_values(log_ids),
                 DB::FOR_UPDATE,
             )
@@ -596,8 +596,11 @@ where
     }
 
     async fn jobs_to_dispatch(&self, ids: &[i32]) -> Result<Vec<JobDispatch>> {
-        self.by_ids(sql::DISPATCH_COLUMNS, ids.iter().map(|id| Value::from(*id)))
-            .await
+        self.by_ids(
+            rows::DISPATCH_COLUMNS,
+            ids.iter().map(|id| Value::from(*id)),
+        )
+        .await
     }
 
     async fn get_groups(&self, ids: &[i32]) -> Result<Vec<JobGroup>> {
@@ -1269,22 +1272,22 @@ where
         sql::push_log_values(&mut st, batch, Some(FireState::Pending), Some(token));
         st.query()?.execute(&mut **tx).await?;
     }
-    let rows: Vec<FireRow> = sqlx::query_as(
-        "SELECT id, job_id, jobwheel_fire_at FROM xxl_job_log \
-         WHERE id > ? AND jobwheel_batch = ? ORDER BY id",
-    )
+    let read_back: Vec<FireRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{} WHERE id > ? AND jobwheel_batch = ? ORDER BY id",
+        rows::FIRE_COLUMNS
+    )))
     .arg(max_before)
     .arg(token)
     .fetch_all(&mut **tx)
     .await?;
-    if rows.len() != fires.len() {
+    if read_back.len() != fires.len() {
         return Err(Error::Internal(format!(
             "scan inserted {} fires but read back {}",
             fires.len(),
-            rows.len()
+            read_back.len()
         )));
     }
-    Ok(rows
+    Ok(read_back
         .into_iter()
         .map(|row| RecordedFire {
             log_id: row.id,
