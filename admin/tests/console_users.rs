@@ -160,7 +160,7 @@ async fn legacy_md5_and_sha256_hashes_log_in_once_and_become_argon2() {
                 .password;
             assert!(stored.starts_with("$argon2id$"), "{db}/{name}: {stored}");
             assert_eq!(
-                password::verify("123456", &stored),
+                password::verify("123456", &stored).await.unwrap(),
                 password::Verdict::Valid
             );
         }
@@ -223,7 +223,10 @@ async fn admins_manage_others_but_not_themselves() {
     assert!(alice.is_admin());
     assert_eq!(alice.permission, None, "admins need no group list");
     assert!(
-        password::verify("secret-1", &alice.password).accepted(),
+        password::verify("secret-1", &alice.password)
+            .await
+            .unwrap()
+            .accepted(),
         "blank keeps it"
     );
 

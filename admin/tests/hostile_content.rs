@@ -138,7 +138,7 @@ async fn plant(app: &TestApp, root: &mut Browser, kind: usize, dir: &std::path::
     let user = store
         .insert_user(&NewUser {
             username: p("user"),
-            password: password::hash(HOSTILE_PASSWORD).unwrap(),
+            password: password::hash(HOSTILE_PASSWORD).await.unwrap(),
             role: ROLE_ADMIN,
             permission: None,
         })

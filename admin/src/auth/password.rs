@@ -6,12 +6,19 @@
 //! successful login with one of them tells the caller to replace it with an argon2 hash
 //! ([`Verdict::Rehash`]). Every comparison runs in constant time, so response timing does not
 //! leak how much of a hash matched.
+//!
+//! [`hash`] and [`verify`] run the argon2 work on tokio's blocking pool, one hash at a time.
+//! One argon2id hash with OWASP's parameters takes 19 MiB and tens of milliseconds of a
+//! core: on an async worker it stalled every fire queued behind that worker (the admin runs
+//! one worker per core), and run side by side, a burst of logins would take 19 MiB each.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 
@@ -36,7 +43,34 @@ impl Verdict {
 
 /// The argon2id hash of `password` in PHC string form (`$argon2id$v=19$…`), with a fresh
 /// random salt. Parameters are the `argon2` crate's defaults (OWASP's recommendation).
-pub fn hash(password: &str) -> Result<String> {
+pub async fn hash(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    off_the_workers(move || hash_now(&password)).await?
+}
+
+/// Checks `password` against a stored hash of any format we accept.
+pub async fn verify(password: &str, stored: &str) -> Result<Verdict> {
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    off_the_workers(move || verify_now(&password, &stored)).await
+}
+
+/// Password work admitted one at a time (see the module's doc).
+static PASSWORD_WORK: Semaphore = Semaphore::const_new(1);
+
+/// Runs `work` on the blocking pool once [`PASSWORD_WORK`] admits it.
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let _turn = PASSWORD_WORK
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("password work: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("password work: {e}")))
+}
+
+fn hash_now(password: &str) -> Result<String> {
     let salt_bytes: [u8; 16] = rand::random();
     let salt = SaltString::encode_b64(&salt_bytes)
         .map_err(|e| Error::Internal(format!("password salt: {e}")))?;
@@ -46,8 +80,7 @@ pub fn hash(password: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("password hash: {e}")))
 }
 
-/// Checks `password` against a stored hash of any format we accept.
-pub fn verify(password: &str, stored: &str) -> Verdict {
+fn verify_now(password: &str, stored: &str) -> Verdict {
     let stored = stored.trim();
     if stored.starts_with("$argon2") {
         return verify_argon2(password, stored);
@@ -126,12 +159,12 @@ mod tests {
 
     #[test]
     fn argon2_round_trip_and_distinct_salts() {
-        let a = hash("s3cret!").unwrap();
-        let b = hash("s3cret!").unwrap();
+        let a = hash_now("s3cret!").unwrap();
+        let b = hash_now("s3cret!").unwrap();
         assert!(a.starts_with("$argon2id$"), "{a}");
         assert_ne!(a, b, "each hash has its own salt");
-        assert_eq!(verify("s3cret!", &a), Verdict::Valid);
-        assert_eq!(verify("s3cret?", &a), Verdict::Invalid);
+        assert_eq!(verify_now("s3cret!", &a), Verdict::Valid);
+        assert_eq!(verify_now("s3cret?", &a), Verdict::Invalid);
     }
 
     #[test]
@@ -139,17 +172,17 @@ mod tests {
         // The `admin` seed rows of XXL-JOB 2.x (MD5) and 3.2+ (SHA-256), PROTOCOL.md §7.
         let md5 = "e10adc3949ba59abbe56e057f20f883e";
         let sha256 = "8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92";
-        assert_eq!(verify("123456", md5), Verdict::Rehash);
-        assert_eq!(verify("123456", sha256), Verdict::Rehash);
-        assert_eq!(verify("123456", &md5.to_uppercase()), Verdict::Rehash);
-        assert_eq!(verify("1234567", md5), Verdict::Invalid);
-        assert_eq!(verify("1234567", sha256), Verdict::Invalid);
+        assert_eq!(verify_now("123456", md5), Verdict::Rehash);
+        assert_eq!(verify_now("123456", sha256), Verdict::Rehash);
+        assert_eq!(verify_now("123456", &md5.to_uppercase()), Verdict::Rehash);
+        assert_eq!(verify_now("1234567", md5), Verdict::Invalid);
+        assert_eq!(verify_now("1234567", sha256), Verdict::Invalid);
     }
 
     #[test]
     fn unknown_formats_never_match() {
         for stored in ["", "123456", "zz", "$argon2id$garbage", &"g".repeat(32)] {
-            assert_eq!(verify("123456", stored), Verdict::Invalid, "{stored:?}");
+            assert_eq!(verify_now("123456", stored), Verdict::Invalid, "{stored:?}");
         }
     }
 
@@ -160,7 +193,28 @@ mod tests {
             .hash_password(b"pw", &SaltString::encode_b64(b"0123456789abcdef").unwrap())
             .unwrap()
             .to_string();
-        assert_eq!(verify("pw", &weak), Verdict::Rehash);
+        assert_eq!(verify_now("pw", &weak), Verdict::Rehash);
+    }
+
+    #[tokio::test]
+    async fn hashing_off_the_workers_round_trips() {
+        let stored = hash("s3cret!").await.unwrap();
+        assert_eq!(verify("s3cret!", &stored).await.unwrap(), Verdict::Valid);
+        assert_eq!(verify("s3cret?", &stored).await.unwrap(), Verdict::Invalid);
+    }
+
+    /// On a single-threaded runtime, a hash run inline would finish before the loop below
+    /// got its second turn; run on the blocking pool, the loop keeps ticking meanwhile.
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_leaves_the_async_worker_free() {
+        let hashing = tokio::spawn(hash("s3cret!"));
+        let mut turns = 0;
+        while !hashing.is_finished() {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            turns += 1;
+        }
+        assert!(hashing.await.unwrap().is_ok());
+        assert!(turns > 1, "the worker had {turns} turn(s) during the hash");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! login form does not reveal which usernames exist.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use tokio::sync::OnceCell;
 
 use super::password::{self, Verdict};
 use super::rate_limit::LoginLimiter;
@@ -41,7 +41,7 @@ pub async fn ensure_first_admin(store: &dyn Store) -> Result<Option<String>> {
     let created = store
         .insert_user(&NewUser {
             username: FIRST_ADMIN.into(),
-            password: password::hash(&secret)?,
+            password: password::hash(&secret).await?,
             role: ROLE_ADMIN,
             permission: None,
         })
@@ -85,10 +85,10 @@ pub async fn login(
     }
     let user = store.get_user_by_username(username).await?;
     let verdict = match &user {
-        Some(user) => password::verify(secret, &user.password),
+        Some(user) => password::verify(secret, &user.password).await?,
         None => {
             // Same work as a real check, so timing does not tell unknown users apart.
-            let _ = password::verify(secret, dummy_hash());
+            password::verify(secret, dummy_hash().await).await?;
             Verdict::Invalid
         }
     };
@@ -98,7 +98,7 @@ pub async fn login(
     };
     limiter.succeeded(username, ip);
     if verdict == Verdict::Rehash {
-        user.password = password::hash(secret)?;
+        user.password = password::hash(secret).await?;
         store
             .set_user_password(user.id, &user.password, user.token.as_deref())
             .await?;
@@ -149,7 +149,7 @@ pub async fn change_password(
     new: &str,
     now_ms: i64,
 ) -> Result<Session> {
-    if !password::verify(old, &user.password).accepted() {
+    if !password::verify(old, &user.password).await?.accepted() {
         return Err(Error::validation(
             "old_password",
             "the current password is wrong",
@@ -158,7 +158,7 @@ pub async fn change_password(
     check_password("password", new)?;
     let signature = random_token();
     store
-        .set_user_password(user.id, &password::hash(new)?, Some(&signature))
+        .set_user_password(user.id, &password::hash(new).await?, Some(&signature))
         .await?;
     Ok(Session::logged_in(user.id, &signature, now_ms))
 }
@@ -228,7 +228,7 @@ pub async fn create(store: &dyn Store, input: &UserInput) -> Result<i32> {
     store
         .insert_user(&NewUser {
             username: username.to_string(),
-            password: password::hash(&input.password)?,
+            password: password::hash(&input.password).await?,
             role: input.role,
             permission: input.permission(),
         })
@@ -256,7 +256,7 @@ pub async fn update(store: &dyn Store, actor: &User, id: i32, input: &UserInput)
         check_password("password", &input.password)?;
         // A new password ends the user's sessions.
         store
-            .set_user_password(user.id, &password::hash(&input.password)?, None)
+            .set_user_password(user.id, &password::hash(&input.password).await?, None)
             .await?;
     }
     store
@@ -293,7 +293,13 @@ fn check_password(field: &str, secret: &str) -> Result<()> {
 }
 
 /// An argon2 hash of nothing in particular, for equal-time failures.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| password::hash("jobwheel-no-such-user").unwrap_or_default())
+async fn dummy_hash() -> &'static str {
+    static DUMMY: OnceCell<String> = OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async {
+            password::hash("jobwheel-no-such-user")
+                .await
+                .unwrap_or_default()
+        })
+        .await
 }
