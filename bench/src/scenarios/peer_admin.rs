@@ -145,7 +145,7 @@ fn add(report: &mut Report, subject: &str, rate: i64, secs: i64, side: &Side, ou
         side.peak_rss,
         "MiB",
         Target::None,
-        "VmHWM",
+        "VmHWM over the window",
     );
 }
 
@@ -206,6 +206,7 @@ async fn jobwheel(opts: &Opts, rate: i64, secs: i64) -> Result<Side> {
     .await?;
     let (from, to) = window(load.first_fire, 2000, secs);
     sleep_until(from).await;
+    procfs::reset_peak_rss(load.admin.pid())?;
     let a = load.admin.sample()?;
     sleep_until(to).await;
     let b = load.admin.sample()?;
@@ -314,6 +315,7 @@ async fn ratch_job(binary: &Path, rate: i64, secs: i64) -> Result<Side> {
     let pid = running.0.id();
     let (from, to) = window(now_ms(), 3000, secs);
     sleep_until(from).await;
+    procfs::reset_peak_rss(pid)?;
     let a = procfs::sample(pid)?;
     sleep_until(to).await;
     let b = procfs::sample(pid)?;
