@@ -81,7 +81,7 @@ pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
             .await?;
             let window_ms = measure.as_millis() as i64;
             load.until(warmup_ms).await;
-            procfs::reset_peak_rss(load.admin.pid())?;
+            let peak_scope = procfs::open_peak_window(load.admin.pid());
             let a = counts(&load, mariadb).await?;
             load.until(warmup_ms + window_ms).await;
             let b = counts(&load, mariadb).await?;
@@ -163,7 +163,7 @@ pub async fn run(opts: &Opts, report: &mut Report) -> Result<()> {
                 peak_rss,
                 "MiB",
                 Target::AtMost(100.0),
-                "VmHWM over the window",
+                peak_scope,
             );
             load.stop().await?;
         }
