@@ -38,6 +38,12 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// True once [`install`] installed our recorder (false before, and when another recorder was
+/// there first).
+pub fn is_installed() -> bool {
+    matches!(HANDLE.get(), Some(Some(_)))
+}
+
 fn build() -> Result<PrometheusHandle, BuildError> {
     PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS_BUCKETS)?

@@ -19,10 +19,12 @@
 //! Histograms are Prometheus histograms (buckets, see [`SECONDS_BUCKETS`]), so the series of
 //! several admins add up in a query. Labels are small fixed sets: never a job id.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use metrics::{
-    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+    Counter, Histogram, Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge,
+    histogram,
 };
 
 use crate::dispatch::fire::TriggerType;
@@ -137,20 +139,50 @@ pub fn describe() {
 
 /// A fire was settled with `result`.
 pub fn fire_settled(trigger_type: TriggerType, result: FireResult) {
-    counter!(FIRES, "result" => result.as_str(), "trigger_type" => trigger_type.as_str())
-        .increment(1);
+    static SETTLED: [[OnceLock<Counter>; 4]; TriggerType::ALL.len()] =
+        [const { [const { OnceLock::new() }; 4] }; TriggerType::ALL.len()];
+    with_handle(
+        &SETTLED[trigger_type as usize][result as usize],
+        || counter!(FIRES, "result" => result.as_str(), "trigger_type" => trigger_type.as_str()),
+        |settled| settled.increment(1),
+    );
 }
 
 /// A pool worker starts the fire scheduled at `fire_at` (epoch ms).
 pub fn fire_started(fire_at: i64) {
+    static LATENESS: OnceLock<Histogram> = OnceLock::new();
     let late_ms = now_ms().saturating_sub(fire_at).max(0);
-    histogram!(FIRE_LATENESS).record(late_ms as f64 / 1000.0);
+    with_handle(
+        &LATENESS,
+        || histogram!(FIRE_LATENESS),
+        |lateness| lateness.record(late_ms as f64 / 1000.0),
+    );
 }
 
 /// An executor call took `elapsed`; `ok` when the executor accepted.
 pub fn executor_called(elapsed: Duration, ok: bool) {
+    static CALLS: [OnceLock<Histogram>; 2] = [const { OnceLock::new() }; 2];
     let result = if ok { "success" } else { "failed" };
-    histogram!(EXECUTOR_CALL, "result" => result).record(elapsed.as_secs_f64());
+    with_handle(
+        &CALLS[usize::from(ok)],
+        || histogram!(EXECUTOR_CALL, "result" => result),
+        |calls| calls.record(elapsed.as_secs_f64()),
+    );
+}
+
+/// Uses the handle of a series recorded for every fire, kept in `slot` once made.
+///
+/// `counter!` and `histogram!` build the series' key and look it up in the recorder's
+/// registry on every call: about 1,500 instructions each, three per fire, 2.5 % of the
+/// admin's instructions (BENCHMARKS.md, "What was changed" 22). A handle is bound to the
+/// recorder installed when it was made, so one is kept only once ours is installed; before
+/// that (or under an embedding application's recorder) every call makes its own, as before.
+fn with_handle<T>(slot: &OnceLock<T>, make: impl FnOnce() -> T, record: impl FnOnce(&T)) {
+    if super::exporter::is_installed() {
+        record(slot.get_or_init(make));
+    } else {
+        record(&make());
+    }
 }
 
 /// A scan ended after `elapsed`: `Some((jobs, fires))` when it committed, `None` on error.
