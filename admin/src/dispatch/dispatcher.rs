@@ -8,11 +8,11 @@
 //! never waits. A full pool does not drop the fire: it is written as a failed trigger (code
 //! 500) so retry and alarm see it.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
+use foldhash::HashSet;
 use jobwheel_executor::protocol::CODE_FAIL;
 
 use super::ExecutorClient;

@@ -4,9 +4,9 @@
 //! parsing `address + path` once and cloning the result (a reference count) spares a
 //! format and a parse per fire (BENCHMARKS.md "What was changed" 11).
 
-use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
+use foldhash::HashMap;
 use http::Uri;
 
 /// Most addresses kept. Executors that restart on new ports leave stale entries behind;

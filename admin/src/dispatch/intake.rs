@@ -17,9 +17,9 @@
 //! applies the job's misfire strategy); a claimed fire that cannot go on (job or group gone, pool full,
 //! shutting down) is recorded as a failed trigger, which retry and alarm see.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use foldhash::{HashMap, HashSet, HashSetExt};
 use tokio::sync::mpsc;
 
 use super::fire::Fire;

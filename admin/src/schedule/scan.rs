@@ -11,11 +11,11 @@
 //! The planning itself ([`plan_job`](super::misfire::plan_job)) is pure and runs while the
 //! lock is held; the loop only feeds it and carries the result to the wheel.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono_tz::Tz;
+use foldhash::{HashMap, HashMapExt};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 

@@ -5,8 +5,7 @@
 //! through [`complete_runs`], so the rules live in one place: the first result wins, the
 //! message is appended and bounded. Child jobs and alarms hook in here too.
 
-use std::collections::{HashMap, HashSet};
-
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use jobwheel_executor::protocol::CODE_SUCCESS;
 
 use super::children;

@@ -1,7 +1,8 @@
 //! Per-job router state that XXL-JOB forgets once a day.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+use foldhash::HashMap;
 
 /// How long router state lives before it is cleared wholesale (XXL-JOB: 86,400,000 ms).
 pub const STATE_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
