@@ -29,8 +29,27 @@ pub fn default_binary() -> PathBuf {
 
 /// A free loopback port (bound, read, released: the admin binds it right after).
 pub fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
+    ReservedPort::new()?.port()
+}
+
+/// A loopback port held (bound) until the process meant to listen on it is about to start.
+///
+/// The harness picks the admin's port before it starts the executors (they are told the
+/// admin's address), and each executor binds port 0: a port already released could be handed
+/// to one of them, and the admin then failed with "address in use" while the executor's
+/// answer to `/readyz` passed for the admin's (seen once in CI).
+pub struct ReservedPort(std::net::TcpListener);
+
+impl ReservedPort {
+    /// Binds a free loopback port.
+    pub fn new() -> Result<Self> {
+        Ok(Self(std::net::TcpListener::bind("127.0.0.1:0")?))
+    }
+
+    /// The port held.
+    pub fn port(&self) -> Result<u16> {
+        Ok(self.0.local_addr()?.port())
+    }
 }
 
 impl AdminProcess {
@@ -71,8 +90,10 @@ impl AdminProcess {
         let mut child = command.spawn().context("spawn the admin")?;
         let ready = format!("{url}/readyz");
         loop {
+            // The body too: only the admin answers "ready" (an executor answers any path).
             if let Ok(response) = client.get(&ready).send().await
                 && response.status().is_success()
+                && response.text().await.is_ok_and(|body| body == "ready")
             {
                 break;
             }

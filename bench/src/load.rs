@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::Result;
 use jobwheel_admin::time::now_ms;
 
-use crate::admin::{AdminProcess, free_port};
+use crate::admin::{AdminProcess, ReservedPort};
 use crate::db::{BenchDb, Kind};
 use crate::executors::{ExecutorSet, HANDLER};
 use crate::jobs::{self, Batch, Sql};
@@ -50,7 +50,8 @@ impl Load {
         // Schema first (the admin's own migrations), then executors, group and jobs, then
         // the admin: its first scan, at start, sees every job before its first fire.
         drop(jobwheel_admin::store::connect(&db.url, 1).await?);
-        let port = free_port()?;
+        let reserved = ReservedPort::new()?;
+        let port = reserved.port()?;
         let admin_url = format!("http://127.0.0.1:{port}");
         let set = ExecutorSet::start(executors, "bench", &admin_url, record).await?;
         let sql = Sql::open(kind, &db.url, 2).await?;
@@ -71,6 +72,7 @@ impl Load {
         .await?;
         // A plain pool stays open beside the admin for counting (the admin's store would
         // claim SQLite's one-admin lock; WAL mode lets this reader in beside it).
+        drop(reserved);
         let admin = AdminProcess::start_on(port, admin_bin, &db.url, env).await?;
         Ok(Self {
             admin,

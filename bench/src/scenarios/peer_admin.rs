@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use super::pick;
 use crate::Opts;
-use crate::admin::{TOKEN, free_port};
+use crate::admin::{ReservedPort, TOKEN};
 use crate::db::Kind;
 use crate::executors::{self, ExecutorSet, HANDLER, Judged, Recorder, Run};
 use crate::load::Load;
@@ -239,7 +239,14 @@ impl Drop for Running {
 
 async fn ratch_job(binary: &Path, rate: i64, secs: i64) -> Result<Side> {
     let data = tempfile::tempdir()?;
-    let (api, console, grpc) = (free_port()?, free_port()?, free_port()?);
+    // Held together, so the three are distinct; released right before ratch-job binds them.
+    let held = [
+        ReservedPort::new()?,
+        ReservedPort::new()?,
+        ReservedPort::new()?,
+    ];
+    let (api, console, grpc) = (held[0].port()?, held[1].port()?, held[2].port()?);
+    drop(held);
     let child = Command::new(binary)
         .current_dir(data.path())
         .env("RATCH_DATA_DIR", data.path().join("ratch_db"))
