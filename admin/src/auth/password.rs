@@ -17,7 +17,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-
 use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};

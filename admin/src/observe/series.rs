@@ -173,7 +173,7 @@ pub fn executor_called(elapsed: Duration, ok: bool) {
 /// Uses the handle of a series recorded for every fire, kept in `slot` once made.
 ///
 /// `counter!` and `histogram!` build the series' key and look it up in the recorder's
-/// registry on every call: about 1,500 instructions each, three per fire, 2.5 % of the
+/// registry on every call: about 1,500 instructions each, three per fire, 2 % of the
 /// admin's instructions (BENCHMARKS.md, "What was changed" 22). A handle is bound to the
 /// recorder installed when it was made, so one is kept only once ours is installed; before
 /// that (or under an embedding application's recorder) every call makes its own, as before.

@@ -14,8 +14,9 @@ use super::model::{AddressType, JobDispatch, JobGroup, JobSchedule, RunRecord};
 
 /// Declares the `SELECT` list a struct is read with and its `sqlx::FromRow` for both
 /// databases, decoding the n-th column into the n-th field named. One list gives both, so
-/// the statement and the decoder cannot drift apart; a field whose column has another name
-/// is written `field = column`.
+/// the statement and the decoder cannot drift apart, and a field left out or named twice does
+/// not compile (the decoder builds the struct from the list). A field whose column has
+/// another name is written `field = column`.
 macro_rules! decode_by_position {
     ($select:ident: $ty:ty = $table:literal [$($field:ident $(= $column:ident)?),+ $(,)?]) => {
         pub(crate) const $select: &str = concat!(
