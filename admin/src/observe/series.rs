@@ -142,7 +142,9 @@ pub fn fire_settled(trigger_type: TriggerType, result: FireResult) {
     static SETTLED: [[OnceLock<Counter>; 4]; TriggerType::ALL.len()] =
         [const { [const { OnceLock::new() }; 4] }; TriggerType::ALL.len()];
     with_handle(
-        &SETTLED[trigger_type as usize][result as usize],
+        SETTLED
+            .get(trigger_type as usize)
+            .and_then(|by_result| by_result.get(result as usize)),
         || counter!(FIRES, "result" => result.as_str(), "trigger_type" => trigger_type.as_str()),
         |settled| settled.increment(1),
     );
@@ -153,7 +155,7 @@ pub fn fire_started(fire_at: i64) {
     static LATENESS: OnceLock<Histogram> = OnceLock::new();
     let late_ms = now_ms().saturating_sub(fire_at).max(0);
     with_handle(
-        &LATENESS,
+        Some(&LATENESS),
         || histogram!(FIRE_LATENESS),
         |lateness| lateness.record(late_ms as f64 / 1000.0),
     );
@@ -164,7 +166,7 @@ pub fn executor_called(elapsed: Duration, ok: bool) {
     static CALLS: [OnceLock<Histogram>; 2] = [const { OnceLock::new() }; 2];
     let result = if ok { "success" } else { "failed" };
     with_handle(
-        &CALLS[usize::from(ok)],
+        CALLS.get(usize::from(ok)),
         || histogram!(EXECUTOR_CALL, "result" => result),
         |calls| calls.record(elapsed.as_secs_f64()),
     );
@@ -177,11 +179,12 @@ pub fn executor_called(elapsed: Duration, ok: bool) {
 /// admin's instructions (BENCHMARKS.md, "What was changed" 22). A handle is bound to the
 /// recorder installed when it was made, so one is kept only once ours is installed; before
 /// that (or under an embedding application's recorder) every call makes its own, as before.
-fn with_handle<T>(slot: &OnceLock<T>, make: impl FnOnce() -> T, record: impl FnOnce(&T)) {
-    if super::exporter::is_installed() {
-        record(slot.get_or_init(make));
-    } else {
-        record(&make());
+/// Without a slot (an enum that outgrew its table of handles) the call makes its own too:
+/// a missed cache, never a panic.
+fn with_handle<T>(slot: Option<&OnceLock<T>>, make: impl FnOnce() -> T, record: impl FnOnce(&T)) {
+    match slot.filter(|_| super::exporter::is_installed()) {
+        Some(slot) => record(slot.get_or_init(make)),
+        None => record(&make()),
     }
 }
 
