@@ -133,6 +133,34 @@ fn is_final(log: &JobLog) -> bool {
     log.fire_state == FireState::Done && log.trigger_code != 0 && log.handle_code != 0
 }
 
+/// One line per row, times relative to `origin`: a failure message short enough to survive
+/// CI's truncation of long output (a `{:#?}` of twenty rows does not).
+fn row_lines(rows: &[&JobLog], ran: &BTreeSet<i64>, origin: i64) -> String {
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|l| {
+            let handle: String = l
+                .handle_msg
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .take(40)
+                .collect();
+            format!(
+                "#{} fire {:+} ms {} {:?} trigger {} handle {} {handle:?}{}",
+                l.id,
+                l.fire_at.unwrap_or_default() - origin,
+                l.trigger_type.as_deref().unwrap_or("?"),
+                l.fire_state,
+                l.trigger_code,
+                l.handle_code,
+                if ran.contains(&l.id) { " ran" } else { "" }
+            )
+        })
+        .collect();
+    lines.join("\n")
+}
+
 /// Every log row of `jobs`.
 async fn all_logs(store: &dyn Store, jobs: &[i32]) -> Vec<JobLog> {
     let mut logs = Vec::new();
@@ -328,8 +356,11 @@ async fn the_database_goes_away_under_load_and_the_admin_rides_it_out() {
             .count();
         let expected = usize::from(misfire == "FIRE_ONCE_NOW");
         assert_eq!(
-            compensated, expected,
-            "job {job} ({misfire}) compensations: {job_rows:#?}"
+            compensated,
+            expected,
+            "job {job} ({misfire}) compensations; the outage was +0..+{} ms:\n{}",
+            restored_at - cut_at,
+            row_lines(&job_rows, &ran_logs, cut_at)
         );
         compensations += compensated;
         skipped += job_rows.iter().filter(|l| is_skipped(l)).count();

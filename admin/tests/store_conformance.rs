@@ -920,6 +920,52 @@ async fn a_miss_is_compensated_only_while_the_schedule_has_not_moved_past_it() {
     }
 }
 
+/// The orphan sweeper notes a compensation (a conditional update of the job) while a scan of
+/// another admin may be planning the same overdue job. The scan must either see the note or
+/// make it fail; if it planned from a stale read and overwrote the note, the miss would be
+/// compensated twice (seen in CI on MariaDB, whose plain reads in a transaction are
+/// snapshots).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_compensation_noted_while_a_scan_plans_the_job_is_never_doubled() {
+    for (db, s) in each_store().await {
+        let mut missed = job(1, "missed", 10_000);
+        missed.trigger_last_time = 9_000;
+        let id = s.insert_job(&missed).await.unwrap();
+        let store = s.store.clone();
+        let mut sweeper = None;
+        let mut scan_compensates = false;
+        let mut plan = |jobs: Vec<JobSchedule>| {
+            let job = &jobs[0];
+            // Compensated already when the last fire is past the miss (as `plan_job` reads it).
+            scan_compensates = job.trigger_last_time < job.trigger_next_time + 5_000;
+            let store = store.clone();
+            sweeper = Some(tokio::spawn(async move {
+                store.note_compensation(id, 10_000, 20_000).await
+            }));
+            // The sweeper's update lands now unless the scan holds the job.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let mut plan = ScanPlan::default();
+            plan.updates.push(ScheduleUpdate {
+                job_id: job.id,
+                last: if scan_compensates {
+                    25_000
+                } else {
+                    job.trigger_last_time
+                },
+                next: 40_000,
+                status: None,
+            });
+            plan
+        };
+        s.schedule_scan(30_000, 10, &mut plan).await.unwrap();
+        let noted = sweeper.unwrap().await.unwrap().unwrap();
+        assert!(
+            noted != scan_compensates,
+            "{db}: one compensation per miss (sweeper {noted}, scan {scan_compensates})"
+        );
+    }
+}
+
 #[tokio::test]
 async fn orphan_fires_are_the_overdue_pending_ones() {
     for (db, s) in each_store().await {

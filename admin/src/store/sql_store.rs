@@ -398,10 +398,17 @@ where
         let scanned = async {
             self.lock_schedule(&mut tx).await?;
             crate::observe::series::scan_lock_waited(waiting.elapsed());
+            // The due jobs are locked, not only read: the plan overwrites their schedule, and
+            // a plain read in a MariaDB transaction is a snapshot, so a job changed meanwhile
+            // by a conditional update outside the cluster lock (the orphan sweeper noting a
+            // compensation, a console edit) would be overwritten from a stale copy: one miss
+            // compensated twice. Locked, such an update waits for this commit and then sees
+            // the new schedule.
             let jobs: Vec<JobSchedule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{} WHERE trigger_status = 1 AND trigger_next_time <= ? \
-                 ORDER BY trigger_next_time, id LIMIT ?",
-                rows::SCHEDULE_COLUMNS
+                 ORDER BY trigger_next_time, id LIMIT ?{}",
+                rows::SCHEDULE_COLUMNS,
+                DB::FOR_UPDATE
             )))
             .arg(window_end)
             .arg(limit.max(0))
