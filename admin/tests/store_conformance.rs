@@ -45,6 +45,16 @@ fn fire_all(jobs: Vec<JobSchedule>) -> ScanPlan {
     plan
 }
 
+/// `count` enabled jobs due one millisecond apart from 1,000 on.
+async fn insert_staggered_jobs(store: &dyn Store, count: usize) {
+    for i in 0..count {
+        store
+            .insert_job(&job(1, &format!("j{i}"), 1_000 + i as i64))
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_fresh_database_is_migrated_ready_and_unseeded() {
     for (db, s) in each_store().await {
@@ -557,11 +567,7 @@ async fn a_scan_over_its_limit_reads_the_most_urgent_jobs_first() {
 async fn a_scan_of_many_jobs_batches_its_writes() {
     for (db, s) in each_store().await {
         let jobs = 1_200;
-        for i in 0..jobs {
-            s.insert_job(&job(1, &format!("j{i}"), 1_000 + i as i64))
-                .await
-                .unwrap();
-        }
+        insert_staggered_jobs(s.store.as_ref(), jobs).await;
         let fires = s.schedule_scan(10_000, 5_000, &mut fire_all).await.unwrap();
         assert_eq!(fires.len(), jobs, "{db}");
         let ids: HashSet<i64> = fires.iter().map(|f| f.log_id).collect();
@@ -592,6 +598,64 @@ async fn a_scan_of_many_jobs_batches_its_writes() {
                 .is_empty(),
             "{db}: all advanced"
         );
+    }
+}
+
+/// A scan's fires keep their own log ids while other writers (manual triggers, retries,
+/// another admin's sweeper) insert log rows at the same moment: every fire the scan returns
+/// names the row holding that job's fire, across several insert statements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_scan_numbers_its_fires_right_while_others_insert_logs() {
+    for (db, s) in each_store().await {
+        let jobs = 1_200;
+        insert_staggered_jobs(s.store.as_ref(), jobs).await;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let writer = {
+            let store = s.store.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let mut written = 0;
+                while !stop.is_cancelled() {
+                    store.insert_log(&new_log(999_999, 7)).await.unwrap();
+                    written += 1;
+                }
+                written
+            })
+        };
+        let mut fires = Vec::new();
+        while fires.len() < jobs {
+            fires.extend(s.schedule_scan(10_000, 300, &mut fire_all).await.unwrap());
+        }
+        stop.cancel();
+        let written = writer.await.unwrap();
+        assert!(written > 0, "{db}: the other writer wrote meanwhile");
+        let ids: HashSet<i64> = fires.iter().map(|f| f.log_id).collect();
+        assert_eq!(ids.len(), jobs, "{db}: distinct log ids");
+        for fire in &fires {
+            let log = s.get_log(fire.log_id).await.unwrap().unwrap();
+            assert_eq!(
+                (log.job_id, log.fire_at),
+                (fire.job_id, Some(fire.fire_at)),
+                "{db}: log {}",
+                fire.log_id
+            );
+        }
+        if db == "mysql" {
+            // On a server that numbers a multi-row insert's rows consecutively, the scan
+            // counts its ids instead of reading its rows back (which tags them with a token).
+            use sqlx::Row;
+            let mut raw = raw_mysql(&s.url).await;
+            let row = sqlx::query(
+                "SELECT CAST(@@innodb_autoinc_lock_mode AS SIGNED), \
+                 (SELECT COUNT(*) FROM xxl_job_log WHERE jobwheel_batch IS NOT NULL)",
+            )
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+            let (mode, tagged): (i64, i64) = (row.get(0), row.get(1));
+            let expected = if mode <= 1 { 0 } else { jobs as i64 };
+            assert_eq!(tagged, expected, "{db}: autoinc lock mode {mode}");
+        }
     }
 }
 

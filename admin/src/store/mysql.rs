@@ -21,6 +21,10 @@ impl Dialect for MySql {
     const LOCK_SCHEDULE: &'static str =
         "SELECT lock_name FROM xxl_job_lock WHERE lock_name = 'schedule_lock' FOR UPDATE";
     const FOR_UPDATE: &'static str = " FOR UPDATE";
+    const INSERT_ID_STEP: Option<&'static str> = Some(
+        "SELECT CAST(CASE WHEN @@innodb_autoinc_lock_mode IN (0, 1) \
+         THEN @@auto_increment_increment ELSE 0 END AS SIGNED)",
+    );
     const ENSURE_LOCK_ROW: &'static str =
         "INSERT IGNORE INTO xxl_job_lock (lock_name) VALUES ('schedule_lock')";
     const COLUMN_EXISTS: &'static str = "SELECT COUNT(*) FROM information_schema.COLUMNS \

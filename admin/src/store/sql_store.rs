@@ -1251,12 +1251,14 @@ async fn finish<DB: Dialect, T>(tx: Transaction<'static, DB>, result: Result<T>)
     }
 }
 
-/// Inserts a scan's fires as `Pending` log rows and reads back their ids.
+/// Inserts a scan's fires as `Pending` log rows and returns their ids.
 ///
-/// Ids come back by a random per-scan token (`jobwheel_batch`) above the largest id seen
-/// before the insert, not from `LAST_INSERT_ID()`: MySQL only promises consecutive ids for
-/// a multi-row insert with `innodb_autoinc_lock_mode` ≤ 1, and a manual trigger may insert
-/// concurrently. Ids only grow, so the range scan on the primary key stays short.
+/// Where the database promises that the rows of one multi-row insert get consecutive ids
+/// ([`Dialect::INSERT_ID_STEP`]; MySQL/MariaDB with `innodb_autoinc_lock_mode` ≤ 1), they are
+/// counted from each statement's `last_insert_id`, which is the id of its first row.
+/// Elsewhere (interleaved ids, SQLite) they are read back by a random per-scan token
+/// (`jobwheel_batch`) above the largest id seen before the insert; ids only grow, so that
+/// range scan on the primary key stays short.
 async fn record_fires<DB: Dialect>(
     tx: &mut Transaction<'static, DB>,
     fires: &[NewLog],
@@ -1269,6 +1271,12 @@ where
 {
     if fires.is_empty() {
         return Ok(Vec::new());
+    }
+    if let Some(query) = DB::INSERT_ID_STEP {
+        let (step,): (i64,) = sqlx::query_as(query).fetch_one(&mut **tx).await?;
+        if step > 0 {
+            return insert_fires_numbered(tx, fires, step).await;
+        }
     }
     let (max_before,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM xxl_job_log")
         .fetch_one(&mut **tx)
@@ -1302,6 +1310,38 @@ where
             fire_at: row.jobwheel_fire_at.unwrap_or_default(),
         })
         .collect())
+}
+
+/// Inserts fires whose ids are `first, first + step, …` within each statement.
+async fn insert_fires_numbered<DB: Dialect>(
+    tx: &mut Transaction<'static, DB>,
+    fires: &[NewLog],
+    step: i64,
+) -> Result<Vec<RecordedFire>>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+{
+    let mut recorded = Vec::with_capacity(fires.len());
+    for batch in sql::batches(fires, sql::ROW_BATCH) {
+        let mut st = Statement::<DB>::new(sql::LOG_INSERT);
+        sql::push_log_values(&mut st, batch, Some(FireState::Pending), None);
+        let result = st.query()?.execute(&mut **tx).await?;
+        let inserted = DB::rows_affected(&result);
+        if usize::try_from(inserted).ok() != Some(batch.len()) {
+            return Err(Error::Internal(format!(
+                "scan inserted {inserted} of {} fires",
+                batch.len()
+            )));
+        }
+        let first = DB::last_insert_id(&result);
+        recorded.extend(batch.iter().zip(0..).map(|(fire, k)| RecordedFire {
+            log_id: first + k * step,
+            job_id: fire.job_id,
+            fire_at: fire.fire_at,
+        }));
+    }
+    Ok(recorded)
 }
 
 /// A group's columns in the order `app_name, title, address_type, address_list,
