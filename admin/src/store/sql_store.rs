@@ -1273,7 +1273,12 @@ where
         return Ok(Vec::new());
     }
     if let Some(query) = DB::INSERT_ID_STEP {
-        let (step,): (i64,) = sqlx::query_as(query).fetch_one(&mut **tx).await?;
+        // A server that does not know the variables (a MySQL-compatible one without InnoDB)
+        // gets the read-back; a lost connection fails there too.
+        let step = sqlx::query_as::<DB, (i64,)>(query)
+            .fetch_one(&mut **tx)
+            .await
+            .map_or(0, |(step,)| step);
         if step > 0 {
             return insert_fires_numbered(tx, fires, step).await;
         }
