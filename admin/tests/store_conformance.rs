@@ -1030,6 +1030,37 @@ async fn a_compensation_noted_while_a_scan_plans_the_job_is_never_doubled() {
     }
 }
 
+/// A job deleted while a scan plans its fires: both finish (neither is picked as a
+/// deadlock victim) and nothing of the job is left, its new fires included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_deleted_while_a_scan_plans_it_goes_with_its_fires() {
+    for (db, s) in each_store().await {
+        let id = s.insert_job(&job(1, "deleted", 1_000)).await.unwrap();
+        let old_log = s.insert_log(&new_log(id, 500)).await.unwrap();
+        let store = s.store.clone();
+        let mut deletion = None;
+        let mut plan = |jobs: Vec<JobSchedule>| {
+            let store = store.clone();
+            deletion = Some(tokio::spawn(async move { store.delete_job(id).await }));
+            // The delete runs now, as far as the scan's locks let it.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            fire_all(jobs)
+        };
+        let scanned = s.schedule_scan(5_000, 10, &mut plan).await;
+        let deleted = deletion.unwrap().await.unwrap();
+        let fires = scanned.expect("the scan is no deadlock victim");
+        assert_eq!(fires.len(), 1, "{db}");
+        assert!(deleted.unwrap(), "{db}: the delete");
+        assert!(s.get_job(id).await.unwrap().is_none(), "{db}");
+        for log in [old_log, fires[0].log_id] {
+            assert!(
+                s.get_log(log).await.unwrap().is_none(),
+                "{db}: log {log} left"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn orphan_fires_are_the_overdue_pending_ones() {
     for (db, s) in each_store().await {

@@ -355,16 +355,20 @@ where
     async fn delete_job(&self, id: i32) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let deleted = async {
+            // The job's row first, then its logs: the order a scan takes them (it locks the
+            // due job, then inserts its fires). Logs first, a scan inserting this job's fires
+            // meanwhile waits for the delete's lock on the logs while the delete waits for
+            // the scan's lock on the job: a deadlock, and one of them fails.
+            let result = sqlx::query("DELETE FROM xxl_job_info WHERE id = ?")
+                .arg(id)
+                .execute(&mut *tx)
+                .await?;
             for statement in [
                 "DELETE FROM xxl_job_log WHERE job_id = ?",
                 "DELETE FROM xxl_job_logglue WHERE job_id = ?",
             ] {
                 sqlx::query(statement).arg(id).execute(&mut *tx).await?;
             }
-            let result = sqlx::query("DELETE FROM xxl_job_info WHERE id = ?")
-                .arg(id)
-                .execute(&mut *tx)
-                .await?;
             Ok(DB::rows_affected(&result) > 0)
         }
         .await;
