@@ -314,8 +314,12 @@ async fn a_full_pool_records_the_fires_it_refuses() {
     let world = World::with_pools(1, 1, 1).await;
     world.executors[0].set_delay(Duration::from_secs(2));
     let job_id = world.job("FIRST").await;
-    let mut ids = Vec::new();
-    for _ in 0..4 {
+    // The first fire keeps the only worker busy (its executor answers after 2 s) before the
+    // others come: sent at once, they could all meet the queue before the worker took the
+    // first one off it (seen on a loaded machine: 3 refused).
+    let mut ids = world.trigger(job_id).await;
+    world.executors[0].wait_for(1, WAIT).await;
+    for _ in 0..3 {
         ids.extend(world.trigger(job_id).await);
     }
     let logs = wait_logs(world.store.as_ref(), job_id, WAIT, |l| {
