@@ -1292,9 +1292,7 @@ where
         .await?;
     let token = rand::random::<i64>();
     for batch in sql::batches(fires, sql::ROW_BATCH) {
-        let mut st = Statement::<DB>::new(sql::LOG_INSERT);
-        sql::push_log_values(&mut st, batch, Some(FireState::Pending), Some(token));
-        st.query()?.execute(&mut **tx).await?;
+        insert_fire_batch(tx, batch, Some(token)).await?;
     }
     let read_back: Vec<FireRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{} WHERE id > ? AND jobwheel_batch = ? ORDER BY id",
@@ -1333,9 +1331,7 @@ where
 {
     let mut recorded = Vec::with_capacity(fires.len());
     for batch in sql::batches(fires, sql::ROW_BATCH) {
-        let mut st = Statement::<DB>::new(sql::LOG_INSERT);
-        sql::push_log_values(&mut st, batch, Some(FireState::Pending), None);
-        let result = st.query()?.execute(&mut **tx).await?;
+        let result = insert_fire_batch(tx, batch, None).await?;
         let inserted = DB::rows_affected(&result);
         if usize::try_from(inserted).ok() != Some(batch.len()) {
             return Err(Error::Internal(format!(
@@ -1351,6 +1347,22 @@ where
         }));
     }
     Ok(recorded)
+}
+
+/// Inserts one statement's worth of a scan's fires as `Pending` log rows, tagged with
+/// `token` when they are to be read back by it.
+async fn insert_fire_batch<DB: Dialect>(
+    tx: &mut Transaction<'static, DB>,
+    batch: &[NewLog],
+    token: Option<i64>,
+) -> Result<DB::QueryResult>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+{
+    let mut st = Statement::<DB>::new(sql::LOG_INSERT);
+    sql::push_log_values(&mut st, batch, Some(FireState::Pending), token);
+    Ok(st.query()?.execute(&mut **tx).await?)
 }
 
 /// A group's columns in the order `app_name, title, address_type, address_list,
